@@ -1,0 +1,63 @@
+# The commands README.md gives. Everything runs from the project's own virtualenv in .venv.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ONLY ?=
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup deps run web scheduler worker test lint format typecheck bench test-cluster test-cluster-stop clean
+
+help:
+	@echo "make run           set up (first time) and start the site, scheduler and local workers on SQLite"
+	@echo "make test          set up and run the whole test suite"
+	@echo "make setup         virtualenv, dependencies, migrations, demo data (idempotent)"
+	@echo "make lint          ruff (lint and format check)"
+	@echo "make bench         run the benchmarks (ONLY=matching to run one)"
+	@echo "make test-cluster  build (once, cached) and start the test Kubernetes API server"
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip uv
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	@touch $(STAMP)
+
+deps: $(STAMP)
+
+setup: deps
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo
+
+run: setup
+	$(BIN)/honcho start -f Procfile.dev
+
+test: deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: deps
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: deps
+	$(BIN)/mypy
+
+bench: deps
+	$(BIN)/python -m benchmarks $(ONLY)
+
+test-cluster: deps
+	bash tests/support/kube/build.sh
+	$(BIN)/python -m tests.support.kube.cluster start
+
+test-cluster-stop: deps
+	$(BIN)/python -m tests.support.kube.cluster stop
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PodcastsConfig(AppConfig):
+    name = "community.podcasts"
+    label = "podcasts"
+    verbose_name = "Podcast"

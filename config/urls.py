@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from config import health
+
+admin.site.site_header = f"{settings.SITE_NAME} — builders"
+admin.site.site_title = settings.SITE_NAME
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("podcast/", include("community.podcasts.urls")),
+    path("workshops/", include("community.workshops.urls")),
+    path("chats/", include("community.chats.urls")),
+    path("mentorship/", include("mentorship.urls")),
+    path("workflows/", include("workflows.urls")),
+    path("", include("community.members.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,17 @@
+import pytest
+
+from tests.support.services import redis_url, require_postgres
+
+
+@pytest.fixture(autouse=True)
+def _service_markers(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("postgres"):
+        require_postgres()
+    if request.node.get_closest_marker("redis"):
+        redis_url()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path) -> None:
+    """Uploaded files written by a test land in a folder of its own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
