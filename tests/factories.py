@@ -32,7 +32,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def verified_email(self, create: bool, extracted: object, **kwargs: object) -> None:
         if create and extracted is not False:
-            EmailAddress.objects.get_or_create(user=self, email=self.email, defaults={"verified": True, "primary": True})
+            EmailAddress.objects.get_or_create(
+                user=self, email=self.email, defaults={"verified": True, "primary": True}
+            )
 
     profile = factory.RelatedFactory("tests.factories.ProfileFactory", factory_related_name="user")
 
