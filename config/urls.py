@@ -15,6 +15,7 @@ urlpatterns = [
     path("podcast/", include("community.podcasts.urls")),
     path("workshops/", include("community.workshops.urls")),
     path("chats/", include("community.chats.urls")),
+    path("calendar/", include("community.chats.calendar_urls")),
     path("mentorship/", include("mentorship.urls")),
     path("workflows/", include("workflows.urls")),
     path("", include("community.members.urls")),
