@@ -173,6 +173,8 @@ if [[ ! -f "$TREE/.unpacked" ]]; then
     log "unpacking"
     # dpkg-source applies Debian's patches (kubectl printing fixes).
     dpkg-source -x "$DSC" "$TREE" >/dev/null
+    # dpkg-source leaves a copy of the upstream tarball beside the tree.
+    rm -f "$CACHE"/kubernetes_*.orig.tar.*
     [[ -f "$TREE/cmd/kube-apiserver/apiserver.go" ]] || die "unexpected source layout in $TREE"
     [[ -d "$TREE/vendor/k8s.io" ]] || die "source tree has no vendor/ directory"
     touch "$TREE/.unpacked"
