@@ -2,7 +2,9 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.urls import reverse
+from django.utils.text import slugify
 
 from community.members.enums import Visibility
 from community.members.validators import validate_time_zone
@@ -10,6 +12,11 @@ from community.members.validators import validate_time_zone
 
 def new_calendar_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+SLUG_MAX_LENGTH = 90
+# Paths under /members/ that a profile slug must never shadow.
+RESERVED_SLUGS = frozenset({"page", "search", "new", "edit", "me"})
 
 
 class User(AbstractUser):
@@ -33,6 +40,9 @@ class Profile(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     display_name = models.CharField(max_length=80)
+    # The public address of the profile (/members/<slug>/). Chosen once from the display name and then
+    # kept, so that links shared earlier keep working after a rename; never derived from the email.
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, editable=False)
     pronouns = models.CharField(max_length=40, blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     bio = models.TextField(max_length=1000, blank=True)
@@ -53,3 +63,43 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.slug:
+            super().save(*args, **kwargs)  # type: ignore[arg-type]
+            return
+        # Two members with the same name may sign up at the same moment: the unique index decides,
+        # and the loser takes the next free suffix.
+        for attempt in range(10):
+            self.slug = self._free_slug(salt=attempt)
+            try:
+                with transaction.atomic():
+                    super().save(*args, **kwargs)  # type: ignore[arg-type]
+            except IntegrityError:
+                if not Profile.objects.filter(slug=self.slug).exclude(pk=self.pk).exists():
+                    raise
+                self.slug = ""
+                continue
+            return
+        raise IntegrityError("Could not find a free profile address.")
+
+    def get_absolute_url(self) -> str:
+        return reverse("members:profile", kwargs={"slug": self.slug})
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == Visibility.PUBLIC
+
+    def _free_slug(self, *, salt: int) -> str:
+        base = slugify(self.display_name)[: SLUG_MAX_LENGTH - 8].strip("-") or "member"
+        if base in RESERVED_SLUGS:
+            base = f"{base}-member"
+        if salt:
+            base = f"{base}-{secrets.token_hex(2)}"
+        taken = set(Profile.objects.filter(slug__startswith=base).exclude(pk=self.pk).values_list("slug", flat=True))
+        if base not in taken:
+            return base
+        number = 2
+        while f"{base}-{number}" in taken:
+            number += 1
+        return f"{base}-{number}"

@@ -1,0 +1,98 @@
+"""Write use-cases of the members app: profiles created at sign-up and edited by their member."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from community.members.enums import Visibility
+from community.members.errors import CodeOfConductNotAccepted, UnknownTimeZone
+from community.members.models import Profile, User
+from community.members.validators import known_time_zones
+from mentorship.models import Area
+
+
+def _check_zone(zone: str) -> None:
+    if zone not in known_time_zones():
+        raise UnknownTimeZone(zone)
+
+
+def _fallback_display_name(user: User) -> str:
+    # The email's local part would leak the address to everyone: prefer the real name, else "Member".
+    return (user.get_full_name() or "").strip()[:80] or "New member"
+
+
+@transaction.atomic
+def ensure_profile(*, user: User) -> Profile:
+    """Return the member's profile, creating a members-only one with neutral defaults if it is missing.
+
+    Side effects: may insert one Profile row (code of conduct not accepted).
+    """
+    profile, _ = Profile.objects.get_or_create(user=user, defaults={"display_name": _fallback_display_name(user)})
+    return profile
+
+
+@transaction.atomic
+def record_signup(*, user: User, display_name: str, time_zone: str, accepted_code_of_conduct: bool) -> Profile:
+    """Create (or complete) the profile of a member who has just signed up, by email or a social account.
+
+    Raises CodeOfConductNotAccepted unless the member ticked the box, UnknownTimeZone for a bad zone.
+    Side effects: inserts or updates the member's Profile, with the code-of-conduct acceptance time.
+    """
+    if not accepted_code_of_conduct:
+        raise CodeOfConductNotAccepted
+    _check_zone(time_zone)
+    profile, _ = Profile.objects.select_for_update().get_or_create(
+        user=user, defaults={"display_name": display_name.strip(), "time_zone": time_zone}
+    )
+    profile.display_name = display_name.strip()
+    profile.time_zone = time_zone
+    profile.code_of_conduct_accepted_at = timezone.now()
+    profile.save()
+    return profile
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProfileChanges:
+    """What a member may change on their own profile (the edit form's cleaned data)."""
+
+    display_name: str
+    pronouns: str
+    time_zone: str
+    bio: str
+    location: str
+    github_url: str
+    linkedin_url: str
+    website_url: str
+    visibility: str
+    interests: Iterable[Area]
+
+
+@transaction.atomic
+def update_profile(*, profile: Profile, changes: ProfileChanges) -> Profile:
+    """Save a member's edits to their own profile.
+
+    Raises UnknownTimeZone for a zone that is not an IANA name.
+    Side effects: locks and updates the Profile row; replaces its interests.
+    """
+    _check_zone(changes.time_zone)
+    if changes.visibility not in Visibility.values:
+        raise ValueError(f"unknown visibility {changes.visibility!r}")
+    locked = Profile.objects.select_for_update().get(pk=profile.pk)
+    for field in (
+        "display_name",
+        "pronouns",
+        "time_zone",
+        "bio",
+        "location",
+        "github_url",
+        "linkedin_url",
+        "website_url",
+        "visibility",
+    ):
+        setattr(locked, field, getattr(changes, field))
+    locked.display_name = locked.display_name.strip()
+    locked.save()
+    locked.interests.set(list(changes.interests))
+    return locked
