@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "community.members.middleware.TimezoneMiddleware",
+    "community.members.middleware.MFAForBuildersMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -165,6 +166,9 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_SIGNUP_FORM_CLASS = "community.members.forms.SignupForm"
+ACCOUNT_ADAPTER = "community.members.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "community.members.adapters.SocialAccountAdapter"
+MFA_ADAPTER = "community.members.adapters.MFAAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_RATE_LIMITS = {
@@ -188,6 +192,8 @@ for _provider in ("github", "google"):
         SOCIALACCOUNT_PROVIDERS[_provider] = {"APPS": [{"client_id": _client_id, "secret": _secret}]}
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_ONLY = False
+# Social sign-ups go through the sign-up form too, so that they accept the code of conduct.
+SOCIALACCOUNT_AUTO_SIGNUP = False
 
 # Security ------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
