@@ -1,1 +1,57 @@
+import base64
 
+from django.conf import settings
+from django.db import models
+
+from community.notifications.enums import NotificationStatus
+
+
+class Notification(models.Model):
+    """One email the platform must send, rendered when queued and sent at most once per idempotency key."""
+
+    key = models.CharField(
+        max_length=200,
+        unique=True,
+        help_text="Idempotency key, e.g. 'workshop-promoted:12:34'. Queuing the same key again sends nothing new.",
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    to = models.EmailField(help_text="Address the email goes to, fixed when it was queued.")
+    template = models.CharField(max_length=120)
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    # [{"filename": ..., "mimetype": ..., "content": <base64>}]: small files such as .ics invites.
+    attachments = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the retry job may try again; empty once sent."
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_pending_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status=NotificationStatus.SENT) | models.Q(sent_at__isnull=False),
+                name="notification_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to}"
+
+    def decoded_attachments(self) -> list[tuple[str, bytes, str]]:
+        return [(item["filename"], base64.b64decode(item["content"]), item["mimetype"]) for item in self.attachments]
