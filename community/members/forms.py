@@ -3,26 +3,39 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.http import HttpRequest
+from django.utils.html import format_html
 
 from community.members import services
 from community.members.enums import Visibility
 from community.members.models import Profile, User
-from community.members.validators import validate_time_zone
+from community.members.validators import known_time_zones, validate_time_zone
 from mentorship.models import Area
 
 TIME_ZONE_HELP = 'An IANA name such as "Europe/Berlin" or "America/Sao_Paulo"; times on the site are shown in it.'
 
 
 class TimeZoneInput(forms.TextInput):
-    """A text box offering the IANA zone names (a datalist rendered by the page) and the browser's zone."""
+    """A text box suggesting the IANA zone names as one types (a datalist), so a free-typed zone can
+    still be refused with a clear message instead of a bare "select a valid choice"."""
+
+    template_name = "members/widgets/time_zone.html"
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        defaults = {"list": "time-zones", "autocomplete": "off", "spellcheck": "false"}
+        defaults = {"autocomplete": "off", "spellcheck": "false"}
         super().__init__({**defaults, **(attrs or {})})
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["list"] = f"{context['widget']['attrs'].get('id', name)}-choices"
+        context["widget"]["zones"] = sorted(known_time_zones())
+        return context
 
 
 class SignupForm(forms.Form):
     """Extra sign-up fields, shown by allauth beside email and password (and on the social sign-up form)."""
+
+    # allauth adds its own fields after these; the code of conduct is the last thing one reads before joining.
+    field_order = ["email", "display_name", "time_zone", "password1", "password2", "accept_code_of_conduct"]
 
     display_name = forms.CharField(max_length=80, label="Display name", help_text="How the community will see you.")
     time_zone = forms.CharField(
@@ -36,6 +49,9 @@ class SignupForm(forms.Form):
     accept_code_of_conduct = forms.BooleanField(
         required=True,
         label="I have read and accept the community's code of conduct",
+        help_text=format_html(
+            'Read the <a href="{}" target="_blank" rel="noopener">code of conduct</a>.', "/code-of-conduct/"
+        ),
         error_messages={"required": "You must accept the code of conduct to join the community."},
     )
 

@@ -16,3 +16,24 @@
     });
   });
 })();
+
+// On phones the main navigation folds behind a Menu button; Escape closes it and returns focus.
+document.addEventListener("DOMContentLoaded", function () {
+  var toggle = document.querySelector(".nav-toggle");
+  var links = document.getElementById("nav-links");
+  if (!toggle || !links) return;
+  toggle.hidden = false;
+  function setOpen(open) {
+    links.classList.toggle("is-open", open);
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  toggle.addEventListener("click", function () {
+    setOpen(toggle.getAttribute("aria-expanded") !== "true");
+  });
+  links.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && links.classList.contains("is-open")) {
+      setOpen(false);
+      toggle.focus();
+    }
+  });
+});
