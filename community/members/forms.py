@@ -88,6 +88,24 @@ class ProfileForm(forms.ModelForm):
         help_text="Used by the directory's filter and to suggest mentorship matches.",
     )
     visibility = forms.ChoiceField(choices=Visibility.choices, widget=forms.RadioSelect, label="Who can see my profile")
+    github_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        label="GitHub profile",
+        widget=forms.URLInput(attrs={"placeholder": "https://github.com/your-name"}),
+    )
+    linkedin_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        label="LinkedIn profile",
+        widget=forms.URLInput(attrs={"placeholder": "https://www.linkedin.com/in/your-name"}),
+    )
+    website_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        label="Website",
+        widget=forms.URLInput(attrs={"placeholder": "https://example.org"}),
+    )
 
     class Meta:
         model = Profile
@@ -109,9 +127,6 @@ class ProfileForm(forms.ModelForm):
             "time_zone": "Time zone",
             "bio": "Short bio",
             "location": "Location",
-            "github_url": "GitHub profile",
-            "linkedin_url": "LinkedIn profile",
-            "website_url": "Website",
         }
         help_texts = {
             "pronouns": "Optional, e.g. she/her, they/them.",
@@ -122,9 +137,6 @@ class ProfileForm(forms.ModelForm):
         widgets = {
             "time_zone": TimeZoneInput(),
             "bio": forms.Textarea(attrs={"rows": 5}),
-            "github_url": forms.URLInput(attrs={"placeholder": "https://github.com/your-name"}),
-            "linkedin_url": forms.URLInput(attrs={"placeholder": "https://www.linkedin.com/in/your-name"}),
-            "website_url": forms.URLInput(attrs={"placeholder": "https://example.org"}),
         }
 
     def clean_display_name(self) -> str:

@@ -46,6 +46,9 @@ def record_signup(*, user: User, display_name: str, time_zone: str, accepted_cod
     profile, _ = Profile.objects.select_for_update().get_or_create(
         user=user, defaults={"display_name": display_name.strip(), "time_zone": time_zone}
     )
+    if profile.code_of_conduct_accepted_at is None:
+        # The address was chosen from a placeholder name a moment ago; nobody can have linked it yet.
+        profile.slug = ""
     profile.display_name = display_name.strip()
     profile.time_zone = time_zone
     profile.code_of_conduct_accepted_at = timezone.now()
