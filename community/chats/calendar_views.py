@@ -1,0 +1,44 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from community.chats import services
+from community.chats.feeds import personal_calendar
+from community.members.models import Profile
+
+
+@never_cache
+def feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The private feed. The token is the only credential, so an unknown or replaced one is simply not found."""
+    profile = Profile.objects.select_related("user").filter(calendar_token=token, user__is_active=True).first()
+    if profile is None or not token:
+        raise Http404("No such calendar.")
+    response = HttpResponse(personal_calendar(profile.user), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="calendar.ics"'
+    # The address is a secret: keep it out of shared caches and of other sites' referrer logs.
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@login_required
+def calendar_settings(request: HttpRequest) -> HttpResponse:
+    profile = Profile.objects.get(user=request.user)
+    https_url = request.build_absolute_uri(reverse("calendar:feed", args=[profile.calendar_token]))
+    webcal_url = "webcal://" + https_url.split("://", 1)[1]
+    return render(request, "chats/calendar.html", {"feed_url": https_url, "webcal_url": webcal_url})
+
+
+@login_required
+@require_POST
+def rotate(request: HttpRequest) -> HttpResponse:
+    services.rotate_calendar_token(member=request.user)
+    messages.success(
+        request, "Your calendar has a new private address. The old one no longer works: update your calendar app."
+    )
+    return redirect("calendar:settings")
