@@ -37,7 +37,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from . import certs
@@ -179,6 +179,7 @@ class Cluster:
     etcd_pid: int | None = None
     etcd_data_dir: str = ""
     watch_cache: bool = True
+    apiserver_args: list = field(default_factory=list)
     version: str = KUBE_VERSION
     # Whether this is the loopback test cluster (False for an external cluster
     # given by a kubeconfig, where no node agent may be run).
@@ -192,8 +193,7 @@ class Cluster:
         return self.state_dir / "cluster.json"
 
     def save(self) -> None:
-        data = asdict(self)
-        data.pop("_owned_procs", None)
+        data = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
         data = {k: str(v) if isinstance(v, Path) else v for k, v in data.items()}
         tmp = self.state_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=2))
@@ -304,6 +304,31 @@ class Cluster:
         return revision
 
     # -- lifecycle ---------------------------------------------------------------
+
+    def restart_apiserver(self, timeout: float = READY_TIMEOUT) -> None:
+        """Restart kube-apiserver on the same port, keeping etcd and its data.
+
+        Its watch cache starts afresh, so a watch from a resourceVersion
+        older than the restart gets ``410 Gone`` -- as after an apiserver
+        upgrade in a real cluster.
+        """
+        if not (self.is_test_cluster and self.apiserver_args):
+            raise ClusterError("only a test cluster started by this module can be restarted")
+        _terminate(self.apiserver_pid)
+        log_path = self.state_dir / "apiserver.log"
+        deadline = time.monotonic() + 10
+        while True:  # the old process may hold the port for a moment
+            proc = _spawn(self.apiserver_args, log_path)
+            self.apiserver_pid = proc.pid
+            self._owned_procs.append(proc)
+            try:
+                _wait(self.is_ready, timeout, "kube-apiserver", proc, log_path)
+                break
+            except ClusterError as exc:
+                if "address already in use" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        self.save()
 
     def stop(self) -> None:
         """Stop the apiserver and etcd, and remove etcd's data."""
@@ -461,8 +486,7 @@ def start_cluster(
         )
         try:
             _wait(lambda: _etcd_healthy(etcd_url), 20, "etcd", etcd, etcd_log)
-            api = _spawn(
-                [
+            cluster.apiserver_args = [
                     str(apiserver_binary()),
                     f"--etcd-servers={etcd_url}",
                     "--bind-address=127.0.0.1",
@@ -487,9 +511,8 @@ def start_cluster(
                     f"--watch-cache={'true' if watch_cache else 'false'}",
                     "--v=1",
                     *(extra_apiserver_args or []),
-                ],
-                api_log,
-            )
+            ]
+            api = _spawn(cluster.apiserver_args, api_log)
             cluster.apiserver_pid = api.pid
             cluster._owned_procs.append(api)
             _wait(cluster.is_ready, timeout, "kube-apiserver", api, api_log)
@@ -499,8 +522,12 @@ def start_cluster(
             if "address already in use" in str(exc):
                 continue
             raise
-        write_kubeconfig(cluster.kubeconfig_path, cluster.server, token=token, ca_path=pki["ca"])
-        cluster.save()
+        try:
+            write_kubeconfig(cluster.kubeconfig_path, cluster.server, token=token, ca_path=pki["ca"])
+            cluster.save()
+        except BaseException:
+            cluster.stop()
+            raise
         return cluster
     raise ClusterError(f"could not start the test cluster: {last_error}")
 

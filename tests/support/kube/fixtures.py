@@ -13,6 +13,11 @@ Fixtures:
     is skipped with the command that builds it -- or fails when ``CI=true``.
     ``WICN_KUBE_KUBECONFIG=<path>`` points the tests at another cluster
     instead (then the node-agent fixtures skip).
+``kube_cluster_factory`` (function)
+    ``kube_cluster_factory(watch_cache=True)`` starts a private cluster for
+    this test (about 5 s), stopped afterwards: for tests that restart the
+    apiserver (``cluster.restart_apiserver()``) or compact etcd
+    (``cluster.compact_etcd()`` with ``watch_cache=False``).
 ``kube_api`` (function)
     An admin ``kubernetes.client.ApiClient`` for the cluster.
 ``kube_namespace`` (function)
@@ -47,6 +52,7 @@ from .proxy import FaultProxy
 
 __all__ = [
     "kube_cluster",
+    "kube_cluster_factory",
     "kube_api",
     "kube_namespace",
     "node_agent",
@@ -96,6 +102,23 @@ def kube_cluster():
     cluster = require_kube_cluster()
     yield cluster
     if getattr(cluster, "_started_here", False):
+        cluster.stop()
+
+
+@pytest.fixture
+def kube_cluster_factory(kube_cluster, tmp_path_factory):
+    if not kube_cluster.is_test_cluster:
+        pytest.skip("private clusters need the loopback test cluster binaries")
+    started: list[cluster_mod.Cluster] = []
+
+    def start(watch_cache: bool = True) -> cluster_mod.Cluster:
+        state_dir = tmp_path_factory.mktemp("kube-private")
+        cluster = cluster_mod.start_cluster(state_dir, watch_cache=watch_cache)
+        started.append(cluster)
+        return cluster
+
+    yield start
+    for cluster in started:
         cluster.stop()
 
 

@@ -8,6 +8,7 @@ connection::
     with FaultProxy(cluster.server, ca_path=cluster.ca_path) as proxy:
         kubeconfig = proxy.write_kubeconfig(tmp_path / "kubeconfig", token=cluster.token)
         proxy.inject(429, method="POST", path="/api/v1/namespaces/ns/pods", count=2, retry_after=1)
+        proxy.inject_watch_error(410, path="/pods", after_events=1)   # 410 mid-stream
         proxy.drop_watches()
         proxy.requests           # [(method, path, status), ...] as seen by the proxy
 
@@ -64,6 +65,26 @@ class Fault:
 
 
 @dataclass
+class WatchFault:
+    """An ERROR event sent in a watch stream (after ``after_events`` real events), then the end."""
+
+    code: int = 410
+    path: str | None = None
+    after_events: int = 0
+    count: int = 1
+    message: str | None = None
+    hits: int = 0
+
+    def event_line(self) -> bytes:
+        reason = REASONS.get(self.code, "InternalError")
+        message = self.message or (
+            "too old resource version: 1 (2)" if self.code == 410 else f"injected by the test proxy: {reason}")
+        status = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                  "message": message, "reason": reason, "code": self.code}
+        return json.dumps({"type": "ERROR", "object": status}).encode() + b"\n"
+
+
+@dataclass
 class _Watch:
     downstream: socket.socket
     upstream: http.client.HTTPConnection
@@ -96,6 +117,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             proxy._record(self.command, self.path, fault.status, injected=True)
             return
 
+        watch_fault = proxy._take_watch_fault(url.path) if is_watch else None
+        if watch_fault is not None and watch_fault.after_events == 0:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            line = watch_fault.event_line()
+            self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(line), line))
+            proxy._record(self.command, self.path, 200, injected=True)
+            return
+
         upstream = proxy._connect_upstream()
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
         headers["Host"] = proxy.upstream_netloc
@@ -116,9 +148,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if k.lower() not in HOP_BY_HOP:
                 self.send_header(k, v)
         declared = resp.getheader("Content-Length")
-        if declared is not None and not is_watch:
+        no_body = self.command == "HEAD" or resp.status in (204, 304)
+        if (declared is not None or no_body) and not is_watch:
             data = resp.read()
-            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Content-Length", declared if self.command == "HEAD" and declared else str(len(data)))
             self.end_headers()
             self.wfile.write(data)
             upstream.close()
@@ -130,16 +163,35 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         watch = _Watch(self.connection, upstream, self.path) if is_watch else None
         if watch:
             proxy._add_watch(watch)
+        events_left = watch_fault.after_events if watch_fault else None
+        pending = b""
         try:
             while True:
                 chunk = resp.read1(65536)
                 if not chunk:
                     break
+                if events_left is not None:
+                    # Pass whole events through, then the injected error.
+                    pending += chunk
+                    out = b""
+                    while events_left > 0 and b"\n" in pending:
+                        line, pending = pending.split(b"\n", 1)
+                        out += line + b"\n"
+                        events_left -= 1
+                    if events_left == 0:
+                        out += watch_fault.event_line()
+                    if out:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(out), out))
+                    if events_left == 0:
+                        proxy._record(self.command, self.path, watch_fault.code, injected=True)
+                        break
+                    self.wfile.flush()
+                    continue
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                 self.wfile.flush()
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
-        except (OSError, ValueError, http.client.HTTPException):
+        except (OSError, ValueError, AttributeError, http.client.HTTPException):
             self.close_connection = True
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -193,6 +245,7 @@ class FaultProxy:
         self.tls = tls
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
+        self._watch_faults: list[WatchFault] = []
         self._watches: list[_Watch] = []
         self.requests: list[tuple[str, str, int]] = []
         self.injected: list[tuple[str, str, int]] = []
@@ -257,10 +310,25 @@ class FaultProxy:
             self._faults.append(fault)
         return fault
 
+    def inject_watch_error(self, code: int = 410, *, path: str | None = None, after_events: int = 0,
+                           count: int = 1, message: str | None = None) -> WatchFault:
+        """End the next ``count`` matching watches with an ERROR event (``410 Expired`` by default).
+
+        With ``after_events=0`` the watch gets only the error, as a watch
+        started from a too old resourceVersion does; otherwise the first
+        ``after_events`` real events pass through before it (an error in the
+        middle of the stream).
+        """
+        fault = WatchFault(code, path, after_events, count, message)
+        with self._lock:
+            self._watch_faults.append(fault)
+        return fault
+
     def clear(self) -> None:
         """Forget pending faults and the request log."""
         with self._lock:
             self._faults.clear()
+            self._watch_faults.clear()
             self.requests.clear()
             self.injected.clear()
 
@@ -269,10 +337,12 @@ class FaultProxy:
         with self._lock:
             victims = [w for w in self._watches if path is None or re.search(path, w.path)]
         for w in victims:
-            for closer in (lambda: w.downstream.shutdown(socket.SHUT_RDWR), w.downstream.close,
-                           w.upstream.close):
-                with contextlib.suppress(OSError):
-                    closer()
+            # Shut the sockets down rather than closing them: close() would wait
+            # for the relaying thread, blocked in a read, to let go of them.
+            for sock in (w.downstream, getattr(w.upstream, "sock", None)):
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        socket.socket.shutdown(sock, socket.SHUT_RDWR)
         return len(victims)
 
     def open_watches(self, path: str | None = None) -> int:
@@ -294,6 +364,15 @@ class FaultProxy:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(method, path, is_watch):
+                    fault.count -= 1
+                    fault.hits += 1
+                    return fault
+        return None
+
+    def _take_watch_fault(self, path: str) -> WatchFault | None:
+        with self._lock:
+            for fault in self._watch_faults:
+                if fault.count > 0 and (not fault.path or re.search(fault.path, path)):
                     fault.count -= 1
                     fault.hits += 1
                     return fault
