@@ -146,6 +146,7 @@ class TaskTry(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    timeout_at = models.DateTimeField(null=True, blank=True, help_text="When execution_timeout passes.")
     exit_code = models.IntegerField(null=True, blank=True)
     reason = models.TextField(blank=True, help_text="Why the try ended as it did, e.g. OOMKilled.")
     log = models.TextField(blank=True)

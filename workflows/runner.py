@@ -1,0 +1,366 @@
+"""Running one try of one task instance: the only code path that executes user code.
+
+Every executor ends here, in-process (a pre-forked local worker, a Celery worker) or through
+`python manage.py run_task <task instance id> --try <n>` (a pod, a shell). The runner:
+
+1. claims the try with a guarded update (only a queued try of that number becomes running);
+2. heartbeats from a thread, storing the log so far, so the UI shows it live and a lost worker is noticed;
+3. enforces execution_timeout (SIGALRM in the main thread, else a watchdog raising in the task's thread);
+4. captures stdout, stderr and `logging` into the try's log;
+5. stores the JSON result (size-limited) and records the outcome;
+6. schedules now-ready downstream tasks of the same run at once (the "mini scheduler").
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from workflows import services
+from workflows.conf import workflows_settings
+from workflows.dagbag import DagBag, get_dagbag
+from workflows.enums import TryState
+from workflows.errors import FailTask, SkipTask, TaskTimeout
+from workflows.models import TaskInstance
+from workflows.sdk import BaseOperator, Context
+from workflows.triggers.base import TaskDeferred
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    claimed: bool
+    state: str | None = None
+    reason: str = ""
+
+
+class LogBuffer(io.TextIOBase):
+    """A thread-safe text sink for the try's stdout, stderr and log records."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._lock = threading.Lock()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            self._parts.append(text)
+        return len(text)
+
+    def text(self) -> str:
+        with self._lock:
+            joined = "".join(self._parts)
+            self._parts = [joined]
+        return services.truncate_log(joined)
+
+
+class _BufferHandler(logging.Handler):
+    def __init__(self, buffer: LogBuffer, ignore_thread: int | None) -> None:
+        super().__init__(logging.NOTSET)
+        self.buffer = buffer
+        self.ignore_thread = ignore_thread
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.ignore_thread:
+            return
+        try:
+            self.buffer.write(self.format(record) + "\n")
+        except Exception:  # noqa: BLE001 - a log line that cannot be formatted must not fail the task
+            self.handleError(record)
+
+
+@contextmanager
+def capture_output(buffer: LogBuffer, *, ignore_thread: int | None = None) -> Iterator[None]:
+    handler = _BufferHandler(buffer, ignore_thread)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        with redirect_stdout(buffer), redirect_stderr(buffer):  # type: ignore[type-var]
+            yield
+    finally:
+        root.removeHandler(handler)
+
+
+@contextmanager
+def execution_timeout(seconds: float | None) -> Iterator[None]:
+    """Raise TaskTimeout in the current thread once `seconds` pass.
+
+    In the main thread a SIGALRM interrupts even a blocking sleep or socket read; elsewhere a
+    watchdog thread raises the exception asynchronously (checked between bytecodes).
+    """
+    if not seconds:
+        yield
+        return
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        with _alarm(seconds):
+            yield
+        return
+    target = threading.get_ident()
+    done = threading.Event()
+
+    def watchdog() -> None:
+        if not done.wait(seconds):
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(TaskTimeout))
+
+    thread = threading.Thread(target=watchdog, name="workflows-timeout", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+
+
+@contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
+    def on_alarm(signum: int, frame: object) -> None:
+        raise TaskTimeout
+
+    previous_handler = signal.signal(signal.SIGALRM, on_alarm)
+    previous_delay, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous_handler)
+        if previous_delay:  # someone else (e.g. a test timeout) had an alarm set: give it back
+            signal.setitimer(signal.ITIMER_REAL, max(previous_delay - (time.monotonic() - started), 0.001))
+
+
+class Heartbeat(threading.Thread):
+    """Marks the try alive every WORKFLOWS_HEARTBEAT_INTERVAL seconds and saves the log so far."""
+
+    def __init__(self, *, ti_id: int, try_number: int, buffer: LogBuffer) -> None:
+        super().__init__(name=f"workflows-heartbeat-{ti_id}", daemon=True)
+        self.ti_id, self.try_number, self.buffer = ti_id, try_number, buffer
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        interval = workflows_settings.HEARTBEAT_INTERVAL
+        try:
+            while not self.stopped.wait(interval):
+                try:
+                    alive = services.heartbeat_try(ti_id=self.ti_id, try_number=self.try_number, log=self.buffer.text())
+                except Exception:
+                    logger.exception("heartbeat of task instance %s failed", self.ti_id)
+                    continue
+                if not alive:
+                    return
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=10)
+
+
+def _json_result(value: Any) -> Any:
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise FailTask(
+            f"the task returned {type(value).__name__}, which is not JSON ({exc}); return dicts, lists, "
+            "strings, numbers, booleans or None"
+        ) from None
+    size = len(text.encode())
+    limit = workflows_settings.RESULT_MAX_BYTES
+    if size > limit:
+        raise FailTask(
+            f"the task's result is {size} bytes of JSON, more than the {limit} allowed "
+            "(WORKFLOWS_RESULT_MAX_BYTES); store large data elsewhere and return a reference to it"
+        )
+    return json.loads(text)
+
+
+@dataclass
+class _Outcome:
+    state: TryState = TryState.FAILED
+    reason: str = ""
+    result: Any = None
+    allow_retry: bool = True
+    deferred: TaskDeferred | None = None
+
+
+def _execute(task: BaseOperator, context: Context, *, next_method: str, next_kwargs: Any) -> _Outcome:
+    """Call the task's code under its timeout and turn how it ended into an outcome."""
+    timeout = task.execution_timeout
+    try:
+        with execution_timeout(timeout.total_seconds() if timeout else None):
+            value = getattr(task, next_method)(context, event=next_kwargs) if next_method else task.execute(context)
+        return _Outcome(state=TryState.SUCCESS, result=_json_result(value))
+    except TaskTimeout:
+        reason = f"execution_timeout of {timeout.total_seconds():g} s exceeded" if timeout else "timed out"
+        print(f"ERROR {reason}; the task was stopped", file=sys.stderr)
+        return _Outcome(reason=reason)
+    except SkipTask as exc:
+        return _Outcome(state=TryState.SKIPPED, reason=str(exc) or "skipped by the task")
+    except FailTask as exc:
+        print(f"ERROR {exc}", file=sys.stderr)
+        return _Outcome(reason=str(exc), allow_retry=False)
+    except TaskDeferred as exc:
+        return _Outcome(state=TryState.DEFERRED, deferred=exc)
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - any failure of user code is the task's outcome
+        traceback.print_exc()
+        return _Outcome(reason=f"{type(exc).__name__}: {exc}")
+
+
+def run_try(
+    ti_id: int,
+    try_number: int,
+    *,
+    bag: DagBag | None = None,
+    heartbeat: bool = True,
+    mini_schedule: bool = True,
+) -> RunResult:
+    """Run one try to its end and record it. Returns claimed=False if the try was not ours to run."""
+    close_old_connections()
+    row = (
+        TaskInstance.objects.filter(pk=ti_id)
+        .select_related("run__dag")
+        .only(
+            "task_id",
+            "next_method",
+            "next_kwargs",
+            "run__run_id",
+            "run__logical_date",
+            "run__params",
+            "run__data_interval_start",
+            "run__data_interval_end",
+            "run__dag__dag_id",
+        )
+        .first()
+    )
+    if row is None:
+        return RunResult(claimed=False, reason=f"task instance {ti_id} does not exist")
+    run = row.run
+    dag_id = run.dag.dag_id
+    bag = bag or get_dagbag()
+    dag = bag.dags.get(dag_id)
+    task: BaseOperator | None = dag.tasks.get(row.task_id) if dag else None
+    timeout = task.execution_timeout if task else None
+    if not services.claim_try(
+        ti_id=ti_id, try_number=try_number, hostname=socket.gethostname(), pid=os.getpid(), timeout=timeout
+    ):
+        return RunResult(claimed=False, reason="the try is not queued (already running, finished or given up)")
+
+    buffer = LogBuffer()
+    started = time.monotonic()
+    buffer.write(
+        f"{timezone.now().isoformat()} try {try_number} of {dag_id}.{row.task_id} ({run.run_id}) "
+        f"on {socket.gethostname()} pid {os.getpid()}\n"
+    )
+    beat = Heartbeat(ti_id=ti_id, try_number=try_number, buffer=buffer) if heartbeat else None
+    if beat:
+        beat.start()
+    try:
+        if task is None:
+            problem = f"DAG {dag_id!r} is not loaded" if dag is None else f"DAG {dag_id!r} has no task {row.task_id!r}"
+            errors = "; ".join(f"{e.module}: {e.message}" for e in bag.import_errors)
+            outcome = _Outcome(
+                reason=f"{problem} in this worker{f' (import errors: {errors})' if errors else ''}", allow_retry=False
+            )
+            buffer.write(f"ERROR {outcome.reason}\n")
+        else:
+            context = Context(
+                dag_id=dag_id,
+                run_id=run.run_id,
+                task_id=row.task_id,
+                try_number=try_number,
+                logical_date=run.logical_date,
+                data_interval_start=run.data_interval_start,
+                data_interval_end=run.data_interval_end,
+                params=dict(run.params),
+                task_instance_id=ti_id,
+                xcom_pull=lambda task_id: (
+                    TaskInstance.objects.filter(run_id=run.pk, task_id=task_id).values_list("result", flat=True).first()
+                ),
+            )
+            with capture_output(buffer, ignore_thread=beat.ident if beat else None):
+                outcome = _execute(task, context, next_method=row.next_method, next_kwargs=row.next_kwargs)
+    finally:
+        if beat:
+            beat.stop()
+    deferred = outcome.deferred
+    state = outcome.state
+    elapsed = time.monotonic() - started
+    buffer.write(f"{timezone.now().isoformat()} ended {'deferred' if deferred else state} after {elapsed:.3f} s\n")
+    if deferred is not None:
+        classpath, kwargs = deferred.trigger.serialize()
+        services.defer_try(
+            ti_id=ti_id,
+            try_number=try_number,
+            classpath=classpath,
+            kwargs=kwargs,
+            method_name=deferred.method_name,
+            timeout=deferred.timeout,
+            log=buffer.text(),
+        )
+        return RunResult(claimed=True, state=TryState.DEFERRED)
+    services.record_try_outcome(
+        ti_id=ti_id,
+        try_number=try_number,
+        state=state,
+        task=task,
+        reason=outcome.reason,
+        log=buffer.text(),
+        result=outcome.result,
+        allow_retry=outcome.allow_retry,
+    )
+    if mini_schedule and dag is not None:
+        try:
+            services.schedule_run(run_pk=run.pk, dag=dag)
+        except Exception:
+            logger.exception("could not schedule downstream tasks of %s", run.run_id)
+    return RunResult(claimed=True, state=state, reason=outcome.reason)
+
+
+def dry_run_task(*, dag_id: str, task_id: str, params: dict[str, Any] | None = None, bag: DagBag | None = None) -> Any:
+    """Run one task in-process without the scheduler or the database rows of a run (`workflows test`).
+
+    Upstream results are not available (they read as None). Returns the task's JSON result.
+    """
+    bag = bag or get_dagbag()
+    dag = bag.get(dag_id)
+    task = dag.tasks.get(task_id)
+    if task is None:
+        from workflows.errors import TaskNotFound
+
+        raise TaskNotFound(f"DAG {dag_id!r} has no task {task_id!r} (tasks: {', '.join(dag.tasks)})")
+    now = timezone.now()
+    context = Context(
+        dag_id=dag_id,
+        run_id=f"test__{now.isoformat()}",
+        task_id=task_id,
+        try_number=1,
+        logical_date=now,
+        data_interval_start=now,
+        data_interval_end=now,
+        params=dag.resolve_params(params),
+    )
+    timeout = task.execution_timeout.total_seconds() if task.execution_timeout else None
+    with execution_timeout(timeout):
+        return _json_result(task.execute(context))
+
+
+__all__ = ["RunResult", "run_try", "timedelta"]

@@ -1,0 +1,718 @@
+"""Every change of state in the engine, each in one transaction, guarded against concurrent writers.
+
+The scheduler, the runner (in any worker), the CLI and the staff UI all go through these functions,
+so that a state moves only along the edges of the state machine:
+
+    none -> scheduled -> queued -> running -> success | failed | up_for_retry | skipped | deferred
+    none -> upstream_failed | skipped            up_for_retry -> scheduled        deferred -> scheduled
+
+Guarded updates (`filter(state=...).update(...)`) and row locks make a second writer a no-op instead
+of a double transition; on PostgreSQL schedulers claim rows with SKIP LOCKED.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from workflows import graph, timetables
+from workflows.conf import workflows_settings
+from workflows.dagbag import DagBag
+from workflows.enums import DagRunState, DagRunType, TaskState, TryState
+from workflows.errors import DagRunExists, WorkflowError
+from workflows.executors.base import Event, TryFinished, TryHandedBack, TryLog, TryRunning
+from workflows.models import DagRecord, DagRun, TaskInstance, TaskTry
+from workflows.sdk import DAG, BaseOperator
+from workflows.wakeup import notify_schedulers
+
+logger = logging.getLogger(__name__)
+
+
+# DAG records -------------------------------------------------------------------------------------
+
+
+def sync_dag_records(*, bag: DagBag, now: datetime | None = None) -> list[DagRecord]:
+    """Make the DagRecord rows match the DAGs in code.
+
+    Side effects: creates records for new DAGs (paused if WORKFLOWS_DAGS_PAUSED_ON_CREATION),
+    updates description/schedule/tags, plans the first scheduled run, marks vanished DAGs inactive.
+    """
+    now = now or timezone.now()
+    records = []
+    with transaction.atomic():
+        existing = {r.dag_id: r for r in DagRecord.objects.select_for_update().filter(dag_id__in=list(bag.dags))}
+        for dag_id, dag in bag.dags.items():
+            record = existing.get(dag_id) or DagRecord(
+                dag_id=dag_id, is_paused=workflows_settings.DAGS_PAUSED_ON_CREATION
+            )
+            schedule_changed = record.schedule != (dag.schedule or "")
+            record.description = dag.description
+            record.fileloc = dag.fileloc
+            record.schedule = dag.schedule or ""
+            record.tags = dag.tags
+            record.is_active = True
+            record.last_parsed_at = now
+            if schedule_changed or (dag.schedule and record.next_dagrun is None):
+                _plan_next_run(record, dag, now=now)
+            record.save()
+            records.append(record)
+        DagRecord.objects.exclude(dag_id__in=list(bag.dags)).filter(is_active=True).update(is_active=False)
+    return records
+
+
+def _plan_next_run(record: DagRecord, dag: DAG, *, now: datetime) -> None:
+    if not dag.schedule or dag.start_date is None:
+        record.next_dagrun = record.next_dagrun_create_after = None
+        return
+    last = (
+        DagRun.objects.filter(dag=record, run_type=DagRunType.SCHEDULED)
+        .order_by("-logical_date")
+        .values_list("logical_date", flat=True)
+        .first()
+        if record.pk
+        else None
+    )
+    interval = timetables.next_interval(
+        dag.schedule,
+        workflows_settings.TIME_ZONE,
+        start_date=dag.start_date,
+        last_logical_date=last,
+        catchup=dag.catchup,
+        now=now,
+    )
+    record.next_dagrun = interval.start
+    record.next_dagrun_create_after = interval.end
+
+
+def ensure_dag_record(*, dag: DAG) -> DagRecord:
+    record, _ = DagRecord.objects.get_or_create(
+        dag_id=dag.dag_id,
+        defaults={
+            "description": dag.description,
+            "fileloc": dag.fileloc,
+            "schedule": dag.schedule or "",
+            "tags": dag.tags,
+            "is_paused": workflows_settings.DAGS_PAUSED_ON_CREATION,
+            "last_parsed_at": timezone.now(),
+        },
+    )
+    return record
+
+
+def set_dag_paused(*, dag: DAG, paused: bool) -> DagRecord:
+    """Pause or unpause a DAG. Paused DAGs get no new scheduled runs; runs already going finish."""
+    with transaction.atomic():
+        record = ensure_dag_record(dag=dag)
+        record = DagRecord.objects.select_for_update().get(pk=record.pk)
+        record.is_paused = paused
+        if not paused:
+            # Without catchup, unpausing must not replay every interval missed while paused.
+            _plan_next_run(record, dag, now=timezone.now())
+        record.save(update_fields=["is_paused", "next_dagrun", "next_dagrun_create_after"])
+        notify_schedulers()
+    return record
+
+
+# Runs ------------------------------------------------------------------------------------------
+
+
+def create_dag_run(
+    *,
+    dag: DAG,
+    run_type: DagRunType,
+    logical_date: datetime,
+    data_interval: tuple[datetime, datetime] | None = None,
+    params: Mapping[str, Any] | None = None,
+    triggered_by: Any = None,
+) -> DagRun:
+    """Create a queued run with one task instance per task.
+
+    Raises DagRunExists if the DAG has a run for that logical date (runs are unique per DAG and date).
+    Side effects: wakes schedulers on commit.
+    """
+    values = dag.resolve_params(params)
+    start, end = data_interval or (logical_date, logical_date)
+    default_executor = workflows_settings.DEFAULT_EXECUTOR
+    with transaction.atomic():
+        record = ensure_dag_record(dag=dag)
+        try:
+            with transaction.atomic():
+                run = DagRun.objects.create(
+                    dag=record,
+                    run_id=f"{run_type}__{logical_date.isoformat()}",
+                    run_type=run_type,
+                    logical_date=logical_date,
+                    data_interval_start=start,
+                    data_interval_end=end,
+                    params=values,
+                    triggered_by=triggered_by,
+                )
+        except IntegrityError:
+            raise DagRunExists(
+                f"DAG {dag.dag_id!r} already has a run for {logical_date.isoformat()}; clear that run instead"
+            ) from None
+        TaskInstance.objects.bulk_create(
+            [
+                TaskInstance(
+                    run=run,
+                    task_id=task_id,
+                    executor=op.executor or default_executor,
+                    queue=op.queue or "",
+                    max_tries=op.retries,
+                )
+                for task_id, op in dag.tasks.items()
+            ]
+        )
+        notify_schedulers()
+    return run
+
+
+def trigger_dag(
+    *,
+    dag: DAG,
+    params: Mapping[str, Any] | None = None,
+    triggered_by: Any = None,
+    logical_date: datetime | None = None,
+) -> DagRun:
+    """Start a manual run now (or at `logical_date`), with params validated against the DAG.
+
+    Raises InvalidParams naming each bad param, DagRunExists for a taken logical date.
+    """
+    return create_dag_run(
+        dag=dag,
+        run_type=DagRunType.MANUAL,
+        logical_date=logical_date or timezone.now(),
+        params=params,
+        triggered_by=triggered_by,
+    )
+
+
+def create_due_scheduled_runs(*, record_id: int, dag: DAG, now: datetime) -> list[DagRun]:
+    """Create the scheduled runs of one DAG that are due, within max_active_runs.
+
+    Locks the DagRecord row (SKIP LOCKED: another scheduler busy with this DAG is left alone).
+    """
+    created: list[DagRun] = []
+    with transaction.atomic():
+        record = DagRecord.objects.select_for_update(skip_locked=True).filter(pk=record_id, is_paused=False).first()
+        if record is None or not dag.schedule:
+            return created
+        active = DagRun.objects.filter(dag=record, state__in=[DagRunState.QUEUED, DagRunState.RUNNING]).count()
+        while (
+            record.next_dagrun is not None
+            and record.next_dagrun_create_after is not None
+            and record.next_dagrun_create_after <= now
+            and active < dag.max_active_runs
+        ):
+            try:
+                created.append(
+                    create_dag_run(
+                        dag=dag,
+                        run_type=DagRunType.SCHEDULED,
+                        logical_date=record.next_dagrun,
+                        data_interval=(record.next_dagrun, record.next_dagrun_create_after),
+                    )
+                )
+                active += 1
+            except DagRunExists:
+                pass  # another scheduler (or an earlier life of this one) created it already
+            interval = timetables.next_interval(
+                dag.schedule,
+                workflows_settings.TIME_ZONE,
+                start_date=dag.start_date or record.next_dagrun,
+                last_logical_date=record.next_dagrun,
+                catchup=dag.catchup,
+                now=now,
+            )
+            record.next_dagrun, record.next_dagrun_create_after = interval.start, interval.end
+        record.save(update_fields=["next_dagrun", "next_dagrun_create_after"])
+    return created
+
+
+def start_queued_runs(*, dag: DAG, record_id: int, now: datetime) -> int:
+    """Move queued runs of a DAG to running, oldest logical date first, within max_active_runs."""
+    with transaction.atomic():
+        record = DagRecord.objects.select_for_update(skip_locked=True).filter(pk=record_id).first()
+        if record is None:
+            return 0
+        running = DagRun.objects.filter(dag=record, state=DagRunState.RUNNING).count()
+        room = dag.max_active_runs - running
+        if room <= 0:
+            return 0
+        ids = list(
+            DagRun.objects.filter(dag=record, state=DagRunState.QUEUED)
+            .order_by("logical_date")
+            .values_list("pk", flat=True)[:room]
+        )
+        return DagRun.objects.filter(pk__in=ids, state=DagRunState.QUEUED).update(
+            state=DagRunState.RUNNING, start_date=now
+        )
+
+
+def schedule_run(*, run_pk: int, dag: DAG | None, now: datetime | None = None, skip_locked: bool = False) -> bool:
+    """Decide the undecided task instances of one running run, and finish the run when all are done.
+
+    Used by the scheduler loop and by the runner right after a try ends (the "mini scheduler"), so a
+    ready downstream task is scheduled without waiting for the next loop. Returns True if any task
+    instance became scheduled. Locks the run row, so two callers decide one after the other.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        run = DagRun.objects.select_for_update(skip_locked=skip_locked).filter(pk=run_pk).first()
+        if run is None or run.state != DagRunState.RUNNING or dag is None:
+            return False
+        rows = list(TaskInstance.objects.filter(run=run).values_list("task_id", "state", "next_retry_at"))
+        states = {task_id: state for task_id, state, _ in rows}
+        missing = [task_id for task_id in dag.tasks if task_id not in states]
+        if missing:  # the DAG gained tasks since the run was created
+            _add_task_instances(run, dag, missing)
+            states.update(dict.fromkeys(missing, TaskState.NONE.value))
+        known = {task_id: state for task_id, state in states.items() if task_id in dag.tasks}
+        changes = graph.decide_all(states=known, upstream=dag.upstream, rules=dag.trigger_rules)
+        by_decision: dict[str, list[str]] = {}
+        for task_id, decision in changes.items():
+            by_decision.setdefault(decision.value, []).append(task_id)
+            known[task_id] = decision.value
+        for state, task_ids in by_decision.items():
+            updates: dict[str, Any] = {"state": state}
+            if state != TaskState.SCHEDULED:
+                updates["end_date"] = now
+            TaskInstance.objects.filter(run=run, task_id__in=task_ids, state=TaskState.NONE).update(**updates)
+        retry_ids = [task_id for task_id, state, at in rows if state == TaskState.UP_FOR_RETRY and (at or now) <= now]
+        if retry_ids:
+            TaskInstance.objects.filter(run=run, task_id__in=retry_ids, state=TaskState.UP_FOR_RETRY).update(
+                state=TaskState.SCHEDULED
+            )
+            for task_id in retry_ids:
+                known[task_id] = TaskState.SCHEDULED
+        scheduled = bool(retry_ids) or TaskState.SCHEDULED.value in by_decision
+        if all(state in graph.FINISHED for state in known.values()):
+            failed = any(state in (graph.FAILED, graph.UPSTREAM_FAILED) for state in known.values())
+            run.state = DagRunState.FAILED if failed else DagRunState.SUCCESS
+            run.end_date = now
+            run.save(update_fields=["state", "end_date"])
+            notify_schedulers()  # a run slot is free for the next queued run
+        elif scheduled:
+            notify_schedulers()
+    return scheduled
+
+
+def _add_task_instances(run: DagRun, dag: DAG, task_ids: Iterable[str]) -> None:
+    default_executor = workflows_settings.DEFAULT_EXECUTOR
+    TaskInstance.objects.bulk_create(
+        [
+            TaskInstance(
+                run=run,
+                task_id=task_id,
+                executor=dag.tasks[task_id].executor or default_executor,
+                queue=dag.tasks[task_id].queue or "",
+                max_tries=dag.tasks[task_id].retries,
+            )
+            for task_id in task_ids
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def clear_task_instances(*, run: DagRun, dag: DAG, task_ids: Iterable[str], downstream: bool = False) -> list[str]:
+    """Re-run tasks of a run (and, optionally, everything downstream of them).
+
+    Their state goes back to none with a fresh set of retries; the run goes back to queued.
+    Raises WorkflowError if one of them is still queued or running. Returns the cleared task ids.
+    """
+    wanted = set(task_ids)
+    unknown = wanted - set(dag.tasks)
+    if unknown:
+        raise WorkflowError(f"DAG {dag.dag_id!r} has no task {', '.join(sorted(unknown))}")
+    if downstream:
+        wanted |= graph.descendants(dag.downstream, wanted)
+    with transaction.atomic():
+        locked_run = DagRun.objects.select_for_update().get(pk=run.pk)
+        tis = list(TaskInstance.objects.select_for_update().filter(run=locked_run, task_id__in=wanted))
+        busy = [ti.task_id for ti in tis if ti.state in (TaskState.QUEUED, TaskState.RUNNING, TaskState.DEFERRED)]
+        if busy:
+            raise WorkflowError(f"{', '.join(sorted(busy))} is still running; wait for it to finish before clearing")
+        for ti in tis:
+            ti.state = TaskState.NONE
+            ti.max_tries = ti.try_number + dag.tasks[ti.task_id].retries
+            ti.next_retry_at = ti.start_date = ti.end_date = ti.queued_at = None
+            ti.result = None
+        TaskInstance.objects.bulk_update(
+            tis, ["state", "max_tries", "next_retry_at", "start_date", "end_date", "queued_at", "result"]
+        )
+        locked_run.state = DagRunState.QUEUED
+        locked_run.end_date = None
+        locked_run.save(update_fields=["state", "end_date"])
+        notify_schedulers()
+    return sorted(ti.task_id for ti in tis)
+
+
+def prune_finished_runs(*, older_than: datetime) -> int:
+    """Delete finished runs that ended before `older_than`, with their task instances, tries and logs."""
+    with transaction.atomic():
+        ids = list(
+            DagRun.objects.filter(
+                state__in=[DagRunState.SUCCESS, DagRunState.FAILED], end_date__lt=older_than
+            ).values_list("pk", flat=True)[:10_000]
+        )
+        DagRun.objects.filter(pk__in=ids).delete()
+    return len(ids)
+
+
+# Tries -----------------------------------------------------------------------------------------
+
+
+def queue_task_instances(
+    *,
+    executor_slots: Mapping[str, int | None],
+    scheduler_id: int | None,
+    limit: int,
+    now: datetime | None = None,
+) -> list[TaskTry]:
+    """Claim scheduled task instances of running runs and create their next try, queued.
+
+    `executor_slots` maps each executor this scheduler runs to how many tries it accepts (None: any).
+    Rows are claimed with SELECT … FOR UPDATE SKIP LOCKED so two schedulers never queue one twice.
+    Returns the new tries (with task_instance and run loaded); the caller hands them to executors
+    after this transaction commits.
+    """
+    now = now or timezone.now()
+    room = dict(executor_slots)
+    with transaction.atomic():
+        candidates = list(
+            TaskInstance.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(state=TaskState.SCHEDULED, run__state=DagRunState.RUNNING, executor__in=list(room))
+            .select_related("run__dag")
+            .order_by("id")[:limit]
+        )
+        claimed = []
+        for ti in candidates:
+            slots = room[ti.executor]
+            if slots is not None:
+                if slots <= 0:
+                    continue
+                room[ti.executor] = slots - 1
+            ti.try_number += 1
+            ti.state = TaskState.QUEUED
+            ti.queued_at = now
+            claimed.append(ti)
+        TaskInstance.objects.bulk_update(claimed, ["try_number", "state", "queued_at"])
+        return TaskTry.objects.bulk_create(
+            [
+                TaskTry(
+                    task_instance=ti,
+                    try_number=ti.try_number,
+                    state=TryState.QUEUED,
+                    executor=ti.executor,
+                    queue=ti.queue,
+                    queued_at=now,
+                    scheduler_id=scheduler_id,
+                )
+                for ti in claimed
+            ]
+        )
+
+
+def claim_try(*, ti_id: int, try_number: int, hostname: str, pid: int, timeout: timedelta | None) -> bool:
+    """Move a queued try to running. Only one caller can win; a try not queued (late, duplicate) is refused."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = TaskTry.objects.filter(task_instance_id=ti_id, try_number=try_number, state=TryState.QUEUED).update(
+            state=TryState.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            hostname=hostname[:250],
+            pid=pid,
+            timeout_at=now + timeout if timeout else None,
+        )
+        if not claimed:
+            return False
+        TaskInstance.objects.filter(pk=ti_id, try_number=try_number, state=TaskState.QUEUED).update(
+            state=TaskState.RUNNING, start_date=now, end_date=None
+        )
+    return True
+
+
+def heartbeat_try(*, ti_id: int, try_number: int, log: str | None = None) -> bool:
+    """Mark a running try alive (and store its log so far). False if the try no longer runs."""
+    updates: dict[str, Any] = {"heartbeat_at": timezone.now()}
+    if log is not None:
+        updates["log"] = log
+    return bool(
+        TaskTry.objects.filter(task_instance_id=ti_id, try_number=try_number, state=TryState.RUNNING).update(**updates)
+    )
+
+
+def _apply_failure(ti: TaskInstance, *, task: BaseOperator | None, allow_retry: bool, now: datetime) -> None:
+    if allow_retry and ti.try_number <= ti.max_tries:
+        ti.state = TaskState.UP_FOR_RETRY
+        delay = task.retry_delay_for(ti.try_number) if task is not None else timedelta(0)
+        ti.next_retry_at = now + delay
+    else:
+        ti.state = TaskState.FAILED
+        ti.next_retry_at = None
+    ti.end_date = now
+
+
+def record_try_outcome(
+    *,
+    ti_id: int,
+    try_number: int,
+    state: TryState,
+    task: BaseOperator | None,
+    reason: str = "",
+    log: str = "",
+    result: Any = None,
+    allow_retry: bool = True,
+) -> TaskInstance | None:
+    """The runner's report of how a try ended. Refused (returns None) if the try no longer runs,
+    e.g. because the scheduler already failed it as timed out or lost.
+
+    Side effects: the task instance becomes success, skipped, up_for_retry or failed.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        ti = TaskInstance.objects.select_for_update().get(pk=ti_id)
+        attempt = TaskTry.objects.select_for_update().get(task_instance=ti, try_number=try_number)
+        if attempt.state != TryState.RUNNING:
+            logger.warning(
+                "try %s of task instance %s is %s; its late outcome is ignored", try_number, ti_id, attempt.state
+            )
+            return None
+        attempt.state = state
+        attempt.ended_at = now
+        attempt.reason = reason
+        attempt.log = log
+        attempt.result = result
+        attempt.save(update_fields=["state", "ended_at", "reason", "log", "result"])
+        if ti.try_number == try_number and ti.state == TaskState.RUNNING:
+            if state == TryState.SUCCESS:
+                ti.state, ti.result, ti.end_date = TaskState.SUCCESS, result, now
+            elif state == TryState.SKIPPED:
+                ti.state, ti.end_date = TaskState.SKIPPED, now
+            else:
+                _apply_failure(ti, task=task, allow_retry=allow_retry, now=now)
+            ti.next_method, ti.next_kwargs = "", None
+            ti.save(update_fields=["state", "result", "end_date", "next_retry_at", "next_method", "next_kwargs"])
+    return ti
+
+
+def defer_try(
+    *,
+    ti_id: int,
+    try_number: int,
+    classpath: str,
+    kwargs: dict[str, Any],
+    method_name: str,
+    timeout: timedelta | None,
+    log: str,
+) -> bool:
+    """A running try hands its wait to the triggerer: the try ends as deferred, the instance waits."""
+    from workflows.models import Trigger
+
+    now = timezone.now()
+    with transaction.atomic():
+        ti = TaskInstance.objects.select_for_update().get(pk=ti_id)
+        updated = TaskTry.objects.filter(task_instance=ti, try_number=try_number, state=TryState.RUNNING).update(
+            state=TryState.DEFERRED, ended_at=now, log=log, reason=f"deferred to {classpath}"
+        )
+        if not updated or ti.try_number != try_number:
+            return False
+        ti.state = TaskState.DEFERRED
+        ti.next_method = method_name
+        # A deferral is part of the same attempt: the resumed try must not use up a retry.
+        ti.max_tries += 1
+        ti.save(update_fields=["state", "next_method", "max_tries"])
+        Trigger.objects.update_or_create(
+            task_instance=ti,
+            defaults={"classpath": classpath, "kwargs": kwargs, "timeout_at": now + timeout if timeout else None},
+        )
+    return True
+
+
+def fail_try(
+    *,
+    ti_id: int,
+    try_number: int,
+    reason: str,
+    task: BaseOperator | None,
+    exit_code: int | None = None,
+    allow_retry: bool = True,
+) -> bool:
+    """Fail a queued or running try from outside (lost heartbeat, timeout, killed process, refused).
+
+    If the try has already ended, only a missing exit code or reason is filled in. Returns True if
+    the try was failed by this call.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        ti = TaskInstance.objects.select_for_update().filter(pk=ti_id).first()
+        if ti is None:
+            return False
+        attempt = TaskTry.objects.select_for_update().filter(task_instance=ti, try_number=try_number).first()
+        if attempt is None:
+            return False
+        if attempt.state not in (TryState.QUEUED, TryState.RUNNING):
+            fields = []
+            if exit_code is not None and attempt.exit_code is None:
+                attempt.exit_code, fields = exit_code, [*fields, "exit_code"]
+            if reason and not attempt.reason and attempt.state != TryState.SUCCESS:
+                attempt.reason, fields = reason, [*fields, "reason"]
+            if fields:
+                attempt.save(update_fields=fields)
+            return False
+        attempt.state = TryState.FAILED
+        attempt.reason = reason
+        attempt.exit_code = exit_code
+        attempt.ended_at = now
+        attempt.save(update_fields=["state", "reason", "exit_code", "ended_at"])
+        if ti.try_number == try_number and ti.state in (TaskState.QUEUED, TaskState.RUNNING):
+            _apply_failure(ti, task=task, allow_retry=allow_retry, now=now)
+            ti.save(update_fields=["state", "end_date", "next_retry_at"])
+        notify_schedulers()
+    logger.warning("task instance %s try %s failed: %s", ti_id, try_number, reason)
+    return True
+
+
+def hand_back_try(*, ti_id: int, try_number: int, reason: str) -> bool:
+    """Give back a try that never ran: the task instance is scheduled again, with the try not counted."""
+    with transaction.atomic():
+        ti = TaskInstance.objects.select_for_update().filter(pk=ti_id).first()
+        if ti is None:
+            return False
+        updated = TaskTry.objects.filter(
+            task_instance=ti, try_number=try_number, state__in=[TryState.QUEUED, TryState.RUNNING]
+        ).update(state=TryState.HANDED_BACK, reason=reason, ended_at=timezone.now())
+        if not updated or ti.try_number != try_number:
+            return False
+        ti.state = TaskState.SCHEDULED
+        ti.max_tries += 1
+        ti.save(update_fields=["state", "max_tries"])
+        notify_schedulers()
+    return True
+
+
+def apply_executor_event(event: Event, *, dags: Mapping[str, DAG]) -> None:
+    """Apply what an executor reported (see docs/adr/0001-executor-contract.md)."""
+    if isinstance(event, TryRunning):
+        if event.external_id:
+            TaskTry.objects.filter(task_instance_id=event.task_instance_id, try_number=event.try_number).update(
+                external_id=event.external_id[:250]
+            )
+    elif isinstance(event, TryLog):
+        append_try_log(ti_id=event.task_instance_id, try_number=event.try_number, text=event.text)
+    elif isinstance(event, TryHandedBack):
+        hand_back_try(ti_id=event.task_instance_id, try_number=event.try_number, reason=event.reason)
+    elif isinstance(event, TryFinished):
+        task = task_for_instance(event.task_instance_id, dags)
+        if event.state == "success":
+            reason = event.reason or "the process exited without recording an outcome"
+        else:
+            reason = event.reason or "the process failed without recording an outcome"
+        fail_try(
+            ti_id=event.task_instance_id,
+            try_number=event.try_number,
+            reason=reason,
+            exit_code=event.exit_code,
+            task=task,
+        )
+
+
+def append_try_log(*, ti_id: int, try_number: int, text: str) -> None:
+    """Append text to a try's log, keeping its start and end if it grows past WORKFLOWS_LOG_MAX_BYTES."""
+    with transaction.atomic():
+        attempt = TaskTry.objects.select_for_update().filter(task_instance_id=ti_id, try_number=try_number).first()
+        if attempt is None:
+            return
+        attempt.log = truncate_log(attempt.log + text)
+        attempt.save(update_fields=["log"])
+
+
+def truncate_log(text: str, limit: int | None = None) -> str:
+    limit = limit or workflows_settings.LOG_MAX_BYTES
+    if len(text) <= limit:
+        return text
+    keep = limit // 2
+    omitted = len(text) - 2 * keep
+    return f"{text[:keep]}\n… {omitted} characters omitted …\n{text[-keep:]}"
+
+
+def task_for_instance(ti_id: int, dags: Mapping[str, DAG]) -> BaseOperator | None:
+    row = TaskInstance.objects.filter(pk=ti_id).values_list("run__dag__dag_id", "task_id").first()
+    if row is None:
+        return None
+    dag = dags.get(row[0])
+    return dag.tasks.get(row[1]) if dag else None
+
+
+# Failure backstops -------------------------------------------------------------------------------
+
+
+def fail_lost_tries(*, dags: Mapping[str, DAG], now: datetime | None = None) -> int:
+    """Fail running tries whose heartbeat stopped for longer than WORKFLOWS_ZOMBIE_THRESHOLD."""
+    now = now or timezone.now()
+    threshold = workflows_settings.ZOMBIE_THRESHOLD
+    cutoff = now - timedelta(seconds=threshold)
+    lost = TaskTry.objects.filter(state=TryState.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    )
+    count = 0
+    for ti_id, try_number, hostname, pid in lost.values_list("task_instance_id", "try_number", "hostname", "pid"):
+        where = f" on {hostname} (pid {pid})" if hostname else ""
+        count += fail_try(
+            ti_id=ti_id,
+            try_number=try_number,
+            reason=(
+                f"no heartbeat for more than {threshold:.0f} s: the worker{where} was lost"
+                " (killed, out of memory or its machine gone)"
+            ),
+            task=task_for_instance(ti_id, dags),
+        )
+    return count
+
+
+def fail_timed_out_tries(*, dags: Mapping[str, DAG], now: datetime | None = None) -> list[tuple[int, int, str]]:
+    """Fail running tries past execution_timeout + WORKFLOWS_TIMEOUT_GRACE (their runner did not stop them)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=workflows_settings.TIMEOUT_GRACE)
+    failed = []
+    rows = TaskTry.objects.filter(state=TryState.RUNNING, timeout_at__lt=cutoff).values_list(
+        "task_instance_id", "try_number", "executor"
+    )
+    for ti_id, try_number, executor in rows:
+        if fail_try(
+            ti_id=ti_id,
+            try_number=try_number,
+            reason="execution_timeout exceeded and the task did not stop; it was failed by the scheduler",
+            task=task_for_instance(ti_id, dags),
+        ):
+            failed.append((ti_id, try_number, executor))
+    return failed
+
+
+def fail_stuck_queued_tries(
+    *, executor: str, timeout: float, dags: Mapping[str, DAG], now: datetime | None = None
+) -> int:
+    """Fail tries that waited in an executor's queue for longer than `timeout` seconds."""
+    now = now or timezone.now()
+    rows = TaskTry.objects.filter(
+        state=TryState.QUEUED, executor=executor, queued_at__lt=now - timedelta(seconds=timeout)
+    ).values_list("task_instance_id", "try_number", "queue")
+    count = 0
+    for ti_id, try_number, queue in rows:
+        count += fail_try(
+            ti_id=ti_id,
+            try_number=try_number,
+            reason=(
+                f"queued for more than {timeout:.0f} s without starting: no {executor} worker took it"
+                f"{f' (is a worker consuming queue {queue!r}?)' if queue else ''}"
+            ),
+            task=task_for_instance(ti_id, dags),
+        )
+    return count
