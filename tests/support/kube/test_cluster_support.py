@@ -368,3 +368,54 @@ def test_validate_manifest_rejects_unknown_fields():
 
     with pytest.raises(AssertionError, match="imagePullPolcy"):
         validate_manifest(pod)
+
+
+def test_pod_from_project_template_runs_manage_py_in_repository(kube_api, kube_namespace, node_agent):
+    import yaml
+
+    from .node_agent import REPO_ROOT
+
+    pod = yaml.safe_load((REPO_ROOT / "deploy" / "kubernetes" / "pod-template.yaml").read_text())
+    pod["metadata"]["name"] = "template"
+    base = pod["spec"]["containers"][0]
+    base["command"] = ["python", "manage.py", "--version"]
+    base["env"].append({"name": "PROBE", "value": "$(WICN_POD_NAME)-probe"})
+    validate_manifest(pod)
+    core = _core(kube_api)
+    core.create_namespaced_pod(kube_namespace, pod)
+
+    done = wait_for_pod(core, kube_namespace, "template", phases={"Succeeded", "Failed"})
+
+    assert done.status.phase == "Succeeded", core.read_namespaced_pod_log("template", kube_namespace)
+    assert core.read_namespaced_pod_log("template", kube_namespace).strip()[0].isdigit()
+
+
+def test_many_pods_run_concurrently(kube_api, kube_namespace, node_agent):
+    core = _core(kube_api)
+    names = [f"many-{i}" for i in range(12)]
+    for name in names:
+        core.create_namespaced_pod(kube_namespace, _pod(name, f"print({name!r})"))
+
+    pods = [wait_for_pod(core, kube_namespace, name, phases={"Succeeded", "Failed"}) for name in names]
+
+    assert {p.status.phase for p in pods} == {"Succeeded"}
+    assert [core.read_namespaced_pod_log(n, kube_namespace) for n in names] == [f"{n}\n" for n in names]
+
+
+def test_deleting_job_deletes_its_pods(kube_api, kube_namespace, node_agent):
+    from kubernetes import client
+
+    batch = client.BatchV1Api(kube_api)
+    core = _core(kube_api)
+    batch.create_namespaced_job(kube_namespace, {
+        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "long"},
+        "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [
+            {"name": "main", "image": "wicn-worker:test", "command": ["python", "-c", "import time; time.sleep(60)"]}]}}},
+    })
+    wait_for(lambda: core.list_namespaced_pod(kube_namespace, label_selector="job-name=long").items,
+             timeout=15, what="job pod")
+
+    batch.delete_namespaced_job("long", kube_namespace, propagation_policy="Background")
+
+    wait_for(lambda: not core.list_namespaced_pod(kube_namespace, label_selector="job-name=long").items,
+             timeout=20, what="job pods deleted")
