@@ -90,6 +90,7 @@ class Scheduler:
         self._listener: _Listener | None = None
         self._last_check = 0.0
         self._last_beat = 0.0
+        self._previous_handlers: dict[int, Any] = {}
 
     # lifecycle ---------------------------------------------------------------------------------
 
@@ -154,7 +155,8 @@ class Scheduler:
         )
         services.sync_dag_records(bag=self.bag, now=now)
         self.executors = create_executors(names=self.executor_names, scheduler_id=self.job.pk, wake=self.wake)
-        connection.close()  # executors may fork worker processes; they must not share this connection
+        if any(executor.is_local for executor in self.executors.values()):
+            connection.close()  # local workers are forked; they must not share this connection
         for executor in self.executors.values():
             executor.start()
         if connection.vendor == "postgresql":
@@ -170,6 +172,7 @@ class Scheduler:
     def _install_signal_handlers(self) -> None:
         if threading.current_thread() is not threading.main_thread():
             return
+        self._previous_handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
 
         def on_signal(signum: int, frame: object) -> None:
             logger.info("received %s: finishing running tries, queuing nothing new", signal.Signals(signum).name)
@@ -187,6 +190,8 @@ class Scheduler:
             if self.job is not None:
                 SchedulerJob.objects.filter(pk=self.job.pk).update(ended_at=timezone.now())
         finally:
+            for sig, handler in self._previous_handlers.items():
+                signal.signal(sig, handler)
             if self._listener:
                 self._listener.close()
             if self._lock_file is not None:

@@ -1,0 +1,140 @@
+"""The runner: claiming a try, capturing its log, storing results and recording outcomes."""
+
+import logging
+import time
+
+import pytest
+
+from tests.workflows.support import install_dags
+from workflows import services
+from workflows.enums import TaskState, TryState
+from workflows.errors import SkipTask
+from workflows.models import TaskInstance, TaskTry
+from workflows.runner import run_try
+from workflows.sdk import DAG, task
+
+pytestmark = pytest.mark.django_db
+
+
+def _queued_try(dag, task_id):
+    run = services.trigger_dag(dag=dag)
+    TaskInstance.objects.filter(run=run, task_id=task_id).update(state=TaskState.SCHEDULED)
+    run.state = "running"
+    run.save()
+    (attempt,) = services.queue_task_instances(executor_slots={"inline": None}, scheduler_id=None, limit=10)
+    return attempt.task_instance
+
+
+def _one_task_dag(monkeypatch, function, **options):
+    with DAG("single") as d:
+        task(**options)(function).override(task_id="job")()
+    install_dags(monkeypatch, d)
+    return d
+
+
+def test_run_try_success_stores_result_and_captured_log(monkeypatch):
+    def job():
+        print("printed line")
+        logging.getLogger("tasks.job").warning("logged line")
+        return {"pruned": 3}
+
+    d = _one_task_dag(monkeypatch, job)
+    ti = _queued_try(d, "job")
+    result = run_try(ti.pk, 1, heartbeat=False)
+    ti.refresh_from_db()
+    attempt = ti.tries.get()
+    assert (result.state, ti.state, ti.result, attempt.result) == ("success", "success", {"pruned": 3}, {"pruned": 3})
+    assert "printed line" in attempt.log
+    assert "WARNING tasks.job: logged line" in attempt.log
+
+
+def test_run_try_exception_retries_with_backoff_and_keeps_traceback(monkeypatch):
+    def job():
+        raise RuntimeError("the mail server said no")
+
+    d = _one_task_dag(monkeypatch, job, retries=2, retry_delay=60)
+    ti = _queued_try(d, "job")
+    run_try(ti.pk, 1, heartbeat=False)
+    ti.refresh_from_db()
+    attempt = ti.tries.get()
+    assert ti.state == TaskState.UP_FOR_RETRY
+    assert 59 <= (ti.next_retry_at - attempt.ended_at).total_seconds() <= 61
+    assert attempt.reason == "RuntimeError: the mail server said no"
+    assert "Traceback" in attempt.log
+
+
+def test_run_try_without_retries_left_fails(monkeypatch):
+    d = _one_task_dag(monkeypatch, lambda: 1 / 0)
+    ti = _queued_try(d, "job")
+    run_try(ti.pk, 1, heartbeat=False)
+    ti.refresh_from_db()
+    assert (ti.state, ti.tries.get().reason) == (TaskState.FAILED, "ZeroDivisionError: division by zero")
+
+
+def test_run_try_same_try_twice_runs_once(monkeypatch):
+    calls = []
+    d = _one_task_dag(monkeypatch, lambda: calls.append(1))
+    ti = _queued_try(d, "job")
+    first, second = run_try(ti.pk, 1, heartbeat=False), run_try(ti.pk, 1, heartbeat=False)
+    assert (first.claimed, second.claimed, calls) == (True, False, [1])
+
+
+def test_run_try_result_too_large_fails_with_clear_message(monkeypatch, settings):
+    settings.WORKFLOWS_RESULT_MAX_BYTES = 100
+    d = _one_task_dag(monkeypatch, lambda: "x" * 500, retries=3)
+    ti = _queued_try(d, "job")
+    run_try(ti.pk, 1, heartbeat=False)
+    ti.refresh_from_db()
+    assert ti.state == TaskState.FAILED  # not retried: the same code would return the same result
+    assert "is 502 bytes of JSON, more than the 100 allowed (WORKFLOWS_RESULT_MAX_BYTES)" in ti.tries.get().reason
+
+
+def test_run_try_result_not_json_fails_naming_the_type(monkeypatch):
+    d = _one_task_dag(monkeypatch, lambda: {1, 2})
+    ti = _queued_try(d, "job")
+    run_try(ti.pk, 1, heartbeat=False)
+    assert ti.tries.get().reason.startswith("the task returned set, which is not JSON")
+
+
+def test_run_try_execution_timeout_stops_a_sleeping_task(monkeypatch):
+    d = _one_task_dag(monkeypatch, lambda: time.sleep(30), execution_timeout=0.3)
+    ti = _queued_try(d, "job")
+    started = time.monotonic()
+    run_try(ti.pk, 1, heartbeat=False)
+    ti.refresh_from_db()
+    assert time.monotonic() - started < 5
+    assert (ti.state, ti.tries.get().reason) == (TaskState.FAILED, "execution_timeout of 0.3 s exceeded")
+
+
+def test_run_try_skip_task_ends_skipped(monkeypatch):
+    def job():
+        raise SkipTask("nothing to prune today")
+
+    d = _one_task_dag(monkeypatch, job)
+    ti = _queued_try(d, "job")
+    run_try(ti.pk, 1, heartbeat=False)
+    ti.refresh_from_db()
+    assert (ti.state, ti.tries.get().reason) == (TaskState.SKIPPED, "nothing to prune today")
+
+
+def test_run_try_receives_params_and_context_by_name(monkeypatch):
+    def job(params, run_id, try_number):
+        return [params["days"], run_id.startswith("manual__"), try_number]
+
+    with DAG("ctx", params={"days": 30}) as d:
+        task(job)()
+    install_dags(monkeypatch, d)
+    ti = _queued_try(d, "job")
+    run_try(ti.pk, 1, heartbeat=False)
+    ti.refresh_from_db()
+    assert ti.result == [30, True, 1]
+
+
+def test_late_outcome_after_scheduler_failed_the_try_is_ignored(monkeypatch):
+    d = _one_task_dag(monkeypatch, lambda: 1)
+    ti = _queued_try(d, "job")
+    services.claim_try(ti_id=ti.pk, try_number=1, hostname="h", pid=1, timeout=None)
+    services.fail_try(ti_id=ti.pk, try_number=1, reason="no heartbeat", task=d.tasks["job"])
+    assert services.record_try_outcome(ti_id=ti.pk, try_number=1, state=TryState.SUCCESS, task=None) is None
+    ti.refresh_from_db()
+    assert (ti.state, TaskTry.objects.get().reason) == (TaskState.FAILED, "no heartbeat")
