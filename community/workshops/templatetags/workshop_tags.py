@@ -1,0 +1,20 @@
+from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from community.workshops.models import Workshop
+
+register = template.Library()
+
+
+@register.simple_tag
+def workshop_when(workshop: Workshop) -> str:
+    """ "Tuesday 3 March 2026, 15:30–17:00 (Europe/Berlin, CET)" in the active zone, which is always named."""
+    start = timezone.localtime(workshop.starts_at)
+    end = timezone.localtime(workshop.ends_at)
+    same_day = start.date() == end.date()
+    end_text = date_format(end, "H:i") if same_day else date_format(end, "l j F Y, H:i")
+    zone = timezone.get_current_timezone_name()
+    abbreviation = date_format(start, "T")
+    zone_text = zone if abbreviation in {zone, ""} or abbreviation.startswith(("+", "-")) else f"{zone}, {abbreviation}"
+    return f"{date_format(start, 'l j F Y, H:i')}–{end_text} ({zone_text})"
