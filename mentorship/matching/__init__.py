@@ -1,0 +1,24 @@
+"""Optimal mentor-mentee matching, independent of Django: see `match`."""
+
+from mentorship.matching.candidates import MAX_CAPACITY, MIN_CAPACITY, Mentee, Mentor, Options, Preference, Weights
+from mentorship.matching.engine import MatchingInputError, match, score_matrix
+from mentorship.matching.result import Explanation, MatchResult, Pair, ScorePart, Unmatched, UnmatchedReason
+
+__all__ = [
+    "MAX_CAPACITY",
+    "MIN_CAPACITY",
+    "Explanation",
+    "MatchResult",
+    "MatchingInputError",
+    "Mentee",
+    "Mentor",
+    "Options",
+    "Pair",
+    "Preference",
+    "ScorePart",
+    "Unmatched",
+    "UnmatchedReason",
+    "Weights",
+    "match",
+    "score_matrix",
+]

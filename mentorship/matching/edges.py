@@ -1,0 +1,152 @@
+"""The candidate graph: every mentee-mentor pair that meets the hard constraints, with its score.
+
+20 million pairs (10,000 mentees x 2,000 mentors) never exist at once: mentees are taken in
+blocks, the constraints are checked for a whole block with a few table lookups, and only the
+surviving pairs are scored and kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from mentorship.matching.result import UnmatchedReason
+from mentorship.matching.scoring import Encoded, IntArray, hard_preferences_hold, soft_preference_points
+
+BLOCK_PAIRS = 1 << 19
+"""Pairs examined per block: large enough to amortise numpy's per-call cost, small enough for memory."""
+
+STAGES = (
+    UnmatchedReason.NO_SHARED_AREA,
+    UnmatchedReason.NO_SHARED_LANGUAGE,
+    UnmatchedReason.NO_HOURS_OVERLAP,
+    UnmatchedReason.PREFERENCES_UNMET,
+    UnmatchedReason.EXCLUDED,
+)
+"""The filters in the order they are applied; a mentee's diagnosis is the first that emptied their list."""
+FEASIBLE = len(STAGES)
+
+
+@dataclass(frozen=True, slots=True)
+class Edges:
+    """Feasible pairs, grouped by mentee; `top` marks each mentee's best-scoring few."""
+
+    mentee: npt.NDArray[np.int32]
+    mentor: npt.NDArray[np.int32]
+    score: IntArray
+    top: npt.NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return int(self.mentee.shape[0])
+
+
+def candidate_edges(
+    enc: Encoded,
+    *,
+    rows: IntArray,
+    excluded: IntArray,
+    keep_top: int,
+) -> tuple[Edges, npt.NDArray[np.int8]]:
+    """Feasible edges from the mentee `rows` (sorted), and per row how far its mentors survived.
+
+    `excluded` holds forbidden pairs as `row * n_mentors + col` keys. The second result gives, per
+    row, the index in STAGES of the first filter that left no mentor, or FEASIBLE. Each mentee's
+    `keep_top` best edges are marked in `Edges.top`.
+    """
+    n_mentors = enc.mentor_zone.shape[0]
+    stage = np.zeros(rows.shape[0], dtype=np.int8)
+    found: list[Edges] = []
+    block = max(1, BLOCK_PAIRS // max(n_mentors, 1))
+    for start in range(0, rows.shape[0] if n_mentors else 0, block):
+        edges, stage[start : start + block] = _scan_block(
+            enc, rows[start : start + block], excluded=excluded, keep_top=keep_top
+        )
+        found.append(edges)
+    return Edges(
+        np.concatenate([e.mentee for e in found]) if found else np.zeros(0, dtype=np.int32),
+        np.concatenate([e.mentor for e in found]) if found else np.zeros(0, dtype=np.int32),
+        np.concatenate([e.score for e in found]) if found else np.zeros(0, dtype=np.int64),
+        np.concatenate([e.top for e in found]) if found else np.zeros(0, dtype=np.bool_),
+    ), stage
+
+
+def _scan_block(
+    enc: Encoded, chunk: IntArray, *, excluded: IntArray, keep_top: int
+) -> tuple[Edges, npt.NDArray[np.int8]]:
+    n_mentors = enc.mentor_zone.shape[0]
+    column = chunk[:, None]
+    cols = np.arange(n_mentors, dtype=np.int64)[None, :]
+    passed = enc.type_stage[enc.mentee_type[column], enc.mentor_type[cols]]
+    alive = [(passed > level).any(axis=1) for level in range(3)]
+    ok = passed == 3
+    del passed
+    if enc.any_hard:
+        hard_rows = np.flatnonzero(enc.mentee_hard[chunk, 0] > 0)
+        ok[hard_rows] &= hard_preferences_hold(enc, chunk[hard_rows][:, None], cols)
+    alive.append(ok.any(axis=1))
+    ok &= enc.mentee_member[column] != enc.mentor_member[cols]
+    if excluded.size:
+        forbid = excluded[(excluded >= chunk[0] * n_mentors) & (excluded < (chunk[-1] + 1) * n_mentors)]
+        forbid_row, forbid_col = np.divmod(forbid, n_mentors)
+        # rows are sorted, so a row number finds its place in the block by search
+        ok[np.searchsorted(chunk, forbid_row), forbid_col] = False
+
+    dense = enc.type_points[enc.mentee_type[column], enc.mentor_type[cols]]
+    dense += enc.level_points[enc.mentee_level[column], enc.mentor_level[cols]]
+    base_preference = enc.preference_points[0, 0]
+    dense += np.int32(base_preference)
+    if enc.any_soft:
+        soft_rows = np.flatnonzero(enc.mentee_soft_count[chunk] > 0)
+        extra = soft_preference_points(enc, chunk[soft_rows][:, None], cols) - base_preference
+        dense[soft_rows] += extra.astype(np.int32)
+    np.maximum(dense, 1, out=dense)
+    dense *= ok
+    local, col = np.nonzero(ok)
+    alive.append(np.bincount(local, minlength=chunk.shape[0]) > 0)
+    # Walk the filters backwards so that each row ends with the first one that emptied it.
+    stage = np.full(chunk.shape[0], FEASIBLE, dtype=np.int8)
+    for index in range(len(alive) - 1, -1, -1):
+        stage[~alive[index]] = index
+
+    score = dense[local, col].astype(np.int64)
+    top = np.zeros(score.shape[0], dtype=np.bool_)
+    if keep_top >= n_mentors:
+        top[:] = True
+    else:
+        # Exactly keep_top per mentee, ties broken arbitrarily (a score threshold would keep every
+        # tie). A few row-wise argmax passes beat a partition for a small keep_top.
+        keys = local * n_mentors + col
+        every_row = np.arange(chunk.shape[0])
+        for _ in range(keep_top):
+            best_col = dense.argmax(axis=1)
+            real = dense[every_row, best_col] > 0
+            top[np.searchsorted(keys, every_row[real] * n_mentors + best_col[real])] = True
+            dense[every_row, best_col] = 0
+    return Edges(chunk[local].astype(np.int32), col.astype(np.int32), score, top), stage
+
+
+def best_per_mentor(edges: Edges, *, capacity: IntArray, per_place: int, extra: int) -> npt.NDArray[np.bool_]:
+    """Each mentor's `per_place * capacity + extra` best-scoring edges (ties broken arbitrarily).
+
+    Scores are first bucketed to find, per mentor, a cut that keeps at least that many edges, so
+    that only those few are sorted.
+    """
+    chosen = np.zeros(len(edges), dtype=np.bool_)
+    if not len(edges):
+        return chosen
+    n_mentors = capacity.shape[0]
+    buckets = 512
+    mentor = edges.mentor.astype(np.int64)
+    bucket = edges.score * buckets // (int(edges.score.max()) + 1)
+    counts = np.bincount(mentor * buckets + bucket, minlength=n_mentors * buckets).reshape(n_mentors, buckets)
+    at_or_above = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]
+    wanted = per_place * capacity + extra
+    cut = np.maximum((at_or_above >= wanted[:, None]).sum(axis=1) - 1, 0)
+    candidates = np.nonzero(bucket >= cut[mentor])[0]
+    order = candidates[np.lexsort((-edges.score[candidates], mentor[candidates]))]
+    sorted_mentor = mentor[order]
+    rank = np.arange(order.shape[0]) - np.searchsorted(sorted_mentor, sorted_mentor, side="left")
+    chosen[order[rank < wanted[sorted_mentor]]] = True
+    return chosen
