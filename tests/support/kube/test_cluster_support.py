@@ -419,3 +419,14 @@ def test_deleting_job_deletes_its_pods(kube_api, kube_namespace, node_agent):
 
     wait_for(lambda: not core.list_namespaced_pod(kube_namespace, label_selector="job-name=long").items,
              timeout=20, what="job pods deleted")
+
+
+def test_rbac_folder_holds_valid_service_account_role_and_binding():
+    from .rbac import load_manifests
+
+    objects = load_manifests()
+    for obj in objects:
+        validate_manifest(obj)
+
+    assert [(o["kind"], o["metadata"]["name"]) for o in objects] == [
+        ("ServiceAccount", "wicn-worker"), ("Role", "wicn-worker"), ("RoleBinding", "wicn-worker")]
