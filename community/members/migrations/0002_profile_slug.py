@@ -25,12 +25,8 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="profile",
             name="slug",
-            field=models.SlugField(max_length=90, null=True, editable=False),
+            # No index yet: the unique index comes in the next migration, once every row has its slug.
+            field=models.SlugField(max_length=90, null=True, editable=False, db_index=False),
         ),
         migrations.RunPython(fill_slugs, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name="profile",
-            name="slug",
-            field=models.SlugField(max_length=90, unique=True, editable=False),
-        ),
     ]
