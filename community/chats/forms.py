@@ -1,7 +1,6 @@
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django import forms
-from django.utils import timezone
 
 from community.availability import WeeklyRule
 from community.chats.enums import ChatOutcome, Weekday
@@ -102,18 +101,16 @@ class BlockDateForm(forms.Form):
 
 
 class SlotField(forms.DateTimeField):
-    """A slot's start, as sent by the slot buttons: an ISO 8601 time with its UTC offset."""
+    """A slot's start, as sent by the slot buttons: an ISO 8601 time with its UTC offset.
+
+    A time without an offset is read in the viewer's zone, as Django does for every form.
+    """
 
     default_error_messages = {
         "invalid": "That time could not be read. Please pick a slot from the list.",
         "required": "Please pick a time.",
     }
 
-    def to_python(self, value: object) -> datetime | None:
-        result = super().to_python(value)
-        if result is not None and timezone.is_naive(result):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return result
 
 
 class SlotChoiceForm(forms.Form):

@@ -242,7 +242,7 @@ def chat_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     chat = _participant_chat(request, pk)
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.cancel_chat(chat=chat, by=request.user, reason=form.cleaned_data["reason"])
@@ -257,7 +257,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     chat = _participant_chat(request, pk)
-    form = SlotChoiceForm(request.POST or None)
+    form = SlotChoiceForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.reschedule_chat(chat=chat, by=request.user, start=form.cleaned_data["start"])
