@@ -1,0 +1,104 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from community.chats.enums import ChatStatus
+from community.chats.services import rotate_calendar_token
+from tests.community.chats.factories import CoffeeChatFactory, HostFactory
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def feed_url(member) -> str:
+    member.profile.refresh_from_db()
+    return reverse("calendar:feed", args=[member.profile.calendar_token])
+
+
+def events(response) -> list:
+    return list(Calendar.from_ical(response.content).walk("VEVENT"))
+
+
+def test_feed_lists_members_chats_as_guest_and_host_with_times(client, guest):
+    as_guest = CoffeeChatFactory(guest=guest, host=HostFactory(user__profile__display_name="Hanna Host"))
+    as_host = CoffeeChatFactory(host=HostFactory(user=guest), guest=UserFactory(profile__display_name="Gil Guest"))
+    CoffeeChatFactory(guest=guest, status=ChatStatus.CANCELLED)
+    CoffeeChatFactory()  # someone else's
+    before = timezone.now().replace(microsecond=0)
+
+    response = client.get(feed_url(guest))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert "no-store" in response["Cache-Control"]
+    by_uid = {str(event["UID"]): event for event in events(response)}
+    assert set(by_uid) == {f"chat-{as_guest.pk}@localhost", f"chat-{as_host.pk}@localhost"}
+    guest_event = by_uid[f"chat-{as_guest.pk}@localhost"]
+    assert (guest_event.decoded("DTSTART"), guest_event.decoded("DTEND")) == (as_guest.start, as_guest.end)
+    assert guest_event.decoded("DTSTAMP") >= before
+    assert str(guest_event["SUMMARY"]) == "Coffee chat with Hanna Host"
+    assert str(by_uid[f"chat-{as_host.pk}@localhost"]["SUMMARY"]) == "Coffee chat with Gil Guest"
+
+
+def test_feed_drops_chats_older_than_the_feed_window(client, guest, settings):
+    settings.CHATS_FEED_PAST_DAYS = 30
+    recent = CoffeeChatFactory(guest=guest, start=timezone.now() - timedelta(days=3), status=ChatStatus.COMPLETED)
+    CoffeeChatFactory(guest=guest, start=timezone.now() - timedelta(days=40), status=ChatStatus.COMPLETED)
+
+    response = client.get(feed_url(guest))
+
+    assert [str(event["UID"]) for event in events(response)] == [f"chat-{recent.pk}@localhost"]
+
+
+def test_feed_with_unknown_token_is_not_found(client):
+    assert client.get(reverse("calendar:feed", args=["nope"])).status_code == 404
+
+
+def test_feed_of_deactivated_member_is_not_found(client, guest):
+    url = feed_url(guest)
+    guest.is_active = False
+    guest.save()
+
+    assert client.get(url).status_code == 404
+
+
+def test_rotated_token_makes_old_feed_url_not_found(client, guest):
+    old_url = feed_url(guest)
+
+    rotate_calendar_token(member=guest)
+
+    assert client.get(old_url).status_code == 404
+    assert client.get(feed_url(guest)).status_code == 200
+
+
+def test_calendar_page_shows_private_url_and_rotates_it(client, guest):
+    client.force_login(guest)
+    old_url = feed_url(guest)
+
+    page = client.get(reverse("calendar:settings"))
+    response = client.post(reverse("calendar:rotate"), follow=True)
+
+    assert f"http://testserver{old_url}" in page.text
+    assert "webcal://testserver" in page.text
+    new_url = feed_url(guest)
+    assert new_url != old_url
+    assert f"http://testserver{new_url}" in response.text
+    assert "The old one no longer works" in response.text
+
+
+def test_calendar_page_requires_login(client):
+    response = client.get(reverse("calendar:settings"))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+def test_rotate_requires_post(client, guest):
+    client.force_login(guest)
+    old_url = feed_url(guest)
+
+    assert client.get(reverse("calendar:rotate")).status_code == 405
+    assert feed_url(guest) == old_url
