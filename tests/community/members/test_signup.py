@@ -182,3 +182,13 @@ def test_changing_password_requires_the_old_one(client):
     assert "Please type your current password." in response.content.decode()
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+@pytest.mark.django_db
+def test_verification_email_names_the_community_not_a_placeholder_site(client, settings):
+    client.post("/accounts/signup/", SIGNUP)
+
+    message = mail.outbox[0]
+    assert settings.SITE_NAME in message.subject
+    assert f"Hello from {settings.SITE_NAME}" in message.body
+    assert "example.com" not in message.body
