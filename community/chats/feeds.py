@@ -1,10 +1,9 @@
 """A member's personal calendar: their confirmed workshops and their coffee chats, as one iCalendar feed."""
 
 from datetime import datetime, timedelta
-from importlib import import_module
-from typing import Any
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.utils import timezone
 from icalendar import Calendar, Event
 
@@ -12,26 +11,22 @@ from community.chats.calendar import PRODID, chat_event
 from community.chats.conf import app_settings
 from community.chats.queries import chats_for_calendar
 from community.members.models import User
+from community.workshops.calendar import workshop_event
+from community.workshops.enums import SEATED_STATUSES
+from community.workshops.models import Workshop, WorkshopSpeaker
 
 
 def _workshop_events(member: User, *, since: datetime) -> list[Event]:
-    """Events of the member's confirmed workshop registrations, with their join links.
-
-    The workshops app provides both the reads and the event builder; while it is not installed
-    the feed simply carries the chats.
-    """
-    try:
-        workshop_calendar: Any = import_module("community.workshops.calendar")
-        workshop_queries: Any = import_module("community.workshops.queries")
-    except ImportError:
-        return []
-    registrations = getattr(workshop_queries, "confirmed_workshops_for_calendar", None)
-    if registrations is None:
-        return []
-    return [
-        workshop_calendar.workshop_event(workshop, include_join_link=True)
-        for workshop in registrations(member=member, since=since)
-    ]
+    """The workshops the member holds a seat at (confirmed, or attended), with their join links."""
+    workshops = (
+        Workshop.objects.filter(
+            registrations__member=member, registrations__status__in=SEATED_STATUSES, ends_at__gt=since
+        )
+        .distinct()
+        .prefetch_related(Prefetch("speakers", queryset=WorkshopSpeaker.objects.select_related("profile")), "areas")
+        .order_by("starts_at", "pk")
+    )
+    return [workshop_event(workshop, include_join_link=True) for workshop in workshops]
 
 
 def personal_calendar(member: User, *, now: datetime | None = None) -> bytes:

@@ -7,7 +7,9 @@ from icalendar import Calendar
 
 from community.chats.enums import ChatStatus
 from community.chats.services import rotate_calendar_token
+from community.workshops.enums import RegistrationStatus
 from tests.community.chats.factories import CoffeeChatFactory, HostFactory
+from tests.community.workshops.factories import RegistrationFactory, WorkshopSpeakerFactory
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +104,40 @@ def test_rotate_requires_post(client, guest):
 
     assert client.get(reverse("calendar:rotate")).status_code == 405
     assert feed_url(guest) == old_url
+
+
+def test_feed_lists_confirmed_workshops_with_join_link_only(client, guest):
+    confirmed = RegistrationFactory(
+        member=guest, workshop__title="Helm deep dive", workshop__join_url="https://meet.example.org/helm"
+    ).workshop
+    attended = RegistrationFactory(
+        member=guest,
+        status=RegistrationStatus.ATTENDED,
+        workshop__starts_at=timezone.now() - timedelta(days=2),
+        workshop__ends_at=timezone.now() - timedelta(days=2) + timedelta(hours=1),
+    ).workshop
+    RegistrationFactory(member=guest, status=RegistrationStatus.WAITLISTED)
+    RegistrationFactory(member=guest, status=RegistrationStatus.CANCELLED)
+    RegistrationFactory(workshop=confirmed)  # another member at the same workshop
+
+    response = client.get(feed_url(guest))
+
+    by_uid = {str(event["UID"]): event for event in events(response)}
+    assert set(by_uid) == {f"workshop-{confirmed.pk}@localhost", f"workshop-{attended.pk}@localhost"}
+    helm = by_uid[f"workshop-{confirmed.pk}@localhost"]
+    assert (helm.decoded("DTSTART"), helm.decoded("DTEND")) == (confirmed.starts_at, confirmed.ends_at)
+    assert str(helm["SUMMARY"]) == "Helm deep dive"
+    assert "https://meet.example.org/helm" in str(helm["DESCRIPTION"])
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_feed_query_count_is_constant(client, guest, django_assert_max_num_queries, rows):
+    for _ in range(rows):
+        CoffeeChatFactory(guest=guest)
+        WorkshopSpeakerFactory(workshop=RegistrationFactory(member=guest).workshop)
+    url = feed_url(guest)
+
+    with django_assert_max_num_queries(6):
+        response = client.get(url)
+
+    assert len(events(response)) == 2 * rows
