@@ -44,6 +44,24 @@ missing_packages() {
 
 is_root() { [[ "$(id -u)" == 0 ]]; }
 
+# Long steps run in their own process group, stopped with the script.
+CHILD=""
+run_step() {
+    setsid "$@" &
+    CHILD=$!
+    local rc=0
+    wait "$CHILD" || rc=$?
+    CHILD=""
+    return "$rc"
+}
+on_signal() {
+    if [[ -n "$CHILD" ]]; then
+        kill -TERM -- "-$CHILD" 2>/dev/null || true
+    fi
+    die "interrupted"
+}
+trap on_signal INT TERM
+
 # --- fast path -------------------------------------------------------------
 if binary_ok && [[ -z "$(missing_packages | grep -x etcd-server || true)" ]]; then
     log "cached: $BIN ($("$BIN" --version))"
@@ -172,7 +190,9 @@ if [[ ! -f "$TREE/.unpacked" ]]; then
     rm -rf "$TREE"
     log "unpacking"
     # dpkg-source applies Debian's patches (kubectl printing fixes).
-    dpkg-source -x "$DSC" "$TREE" >/dev/null
+    # (apt-get source has already checked the files against the signed archive.)
+    dpkg-source -x "$DSC" "$TREE" >"$CACHE/unpack.log" 2>&1 \
+        || { tail -n 20 "$CACHE/unpack.log" >&2; die "dpkg-source -x failed"; }
     # dpkg-source leaves a copy of the upstream tarball beside the tree.
     rm -f "$CACHE"/kubernetes_*.orig.tar.*
     [[ -f "$TREE/cmd/kube-apiserver/apiserver.go" ]] || die "unexpected source layout in $TREE"
@@ -192,7 +212,7 @@ cd "$GOPATH/src/k8s.io/kubernetes"
 START=$(date +%s)
 if [[ ! -f "$TREE/.generated" ]]; then
     log "make generated_files (about 1.5 min)"
-    nice -n "$NICE" make generated_files >"$CACHE/generated_files.log" 2>&1 \
+    run_step nice -n "$NICE" make generated_files >"$CACHE/generated_files.log" 2>&1 \
         || { tail -n 40 "$CACHE/generated_files.log" >&2; die "make generated_files failed (log: $CACHE/generated_files.log)"; }
     touch "$TREE/.generated"
 fi
@@ -208,7 +228,7 @@ for pkg in k8s.io/kubernetes/vendor/k8s.io/component-base/version \
 done
 
 log "go build ./cmd/kube-apiserver (about 5 min cold)"
-nice -n "$NICE" go build -tags selinux,notest -trimpath -ldflags "$LDFLAGS" \
+run_step nice -n "$NICE" go build -tags selinux,notest -trimpath -ldflags "$LDFLAGS" \
     -o "$BIN.tmp" ./cmd/kube-apiserver >"$CACHE/build.log" 2>&1 \
     || { tail -n 40 "$CACHE/build.log" >&2; die "go build failed (log: $CACHE/build.log)"; }
 mv -f "$BIN.tmp" "$BIN"
