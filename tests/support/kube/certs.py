@@ -65,7 +65,7 @@ def _pem_key(key) -> bytes:
 
 
 def _now():
-    return datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=5)
+    return datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
 
 
 def _crypto_ca(directory: Path, common_name: str) -> CertPair:
@@ -82,9 +82,15 @@ def _crypto_ca(directory: Path, common_name: str) -> CertPair:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -116,9 +122,7 @@ def _crypto_leaf(ca: CertPair, out: CertPair, common_name: str, names, ips) -> C
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
             critical=False,
         )
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     out.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
@@ -130,9 +134,7 @@ def _crypto_rsa_keypair(private: Path, public: Path) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     _write_private(private, _pem_key(key))
     public.write_bytes(
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
 
 
@@ -148,10 +150,23 @@ def _openssl_ca(directory: Path, common_name: str) -> CertPair:
     _run(_openssl(), "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", str(pair.key))
     os.chmod(pair.key, 0o600)
     _run(
-        _openssl(), "req", "-x509", "-new", "-key", str(pair.key), "-sha256",
-        "-days", str(VALID_DAYS), "-subj", f"/CN={common_name}", "-out", str(pair.cert),
-        "-addext", "basicConstraints=critical,CA:TRUE",
-        "-addext", "keyUsage=critical,digitalSignature,keyCertSign,cRLSign",
+        _openssl(),
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        str(pair.key),
+        "-sha256",
+        "-days",
+        str(VALID_DAYS),
+        "-subj",
+        f"/CN={common_name}",
+        "-out",
+        str(pair.cert),
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,digitalSignature,keyCertSign,cRLSign",
     )
     return pair
 
@@ -162,17 +177,29 @@ def _openssl_leaf(ca: CertPair, out: CertPair, common_name: str, names, ips) -> 
         csr = Path(tmp) / "leaf.csr"
         ext = Path(tmp) / "leaf.ext"
         ext.write_text(
-            "basicConstraints=critical,CA:FALSE\n"
-            f"subjectAltName={san}\n"
-            "extendedKeyUsage=serverAuth,clientAuth\n"
+            f"basicConstraints=critical,CA:FALSE\nsubjectAltName={san}\nextendedKeyUsage=serverAuth,clientAuth\n"
         )
         _run(_openssl(), "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", str(out.key))
         os.chmod(out.key, 0o600)
         _run(_openssl(), "req", "-new", "-key", str(out.key), "-subj", f"/CN={common_name}", "-out", str(csr))
         _run(
-            _openssl(), "x509", "-req", "-in", str(csr), "-CA", str(ca.cert), "-CAkey", str(ca.key),
-            "-CAcreateserial", "-days", str(VALID_DAYS), "-sha256", "-extfile", str(ext),
-            "-out", str(out.cert),
+            _openssl(),
+            "x509",
+            "-req",
+            "-in",
+            str(csr),
+            "-CA",
+            str(ca.cert),
+            "-CAkey",
+            str(ca.key),
+            "-CAcreateserial",
+            "-days",
+            str(VALID_DAYS),
+            "-sha256",
+            "-extfile",
+            str(ext),
+            "-out",
+            str(out.cert),
         )
     return out
 

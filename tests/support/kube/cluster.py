@@ -215,7 +215,8 @@ class Cluster:
     @classmethod
     def from_kubeconfig(cls, path: Path) -> Cluster:
         """Describe an external cluster (no lifecycle control) from a kubeconfig."""
-        from kubernetes import client, config as kconfig
+        from kubernetes import client
+        from kubernetes import config as kconfig
 
         client_cfg = client.Configuration()
         kconfig.load_kube_config(config_file=str(path), client_configuration=client_cfg)
@@ -234,8 +235,9 @@ class Cluster:
     def ssl_context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.ca_path))
 
-    def request(self, path: str, *, method: str = "GET", body: bytes | None = None,
-                timeout: float = 5.0) -> tuple[int, bytes]:
+    def request(
+        self, path: str, *, method: str = "GET", body: bytes | None = None, timeout: float = 5.0
+    ) -> tuple[int, bytes]:
         """A raw authenticated request to the apiserver; returns (status, body)."""
         req = urllib.request.Request(self.server + path, data=body, method=method)
         req.add_header("Authorization", f"Bearer {self.token}")
@@ -390,7 +392,10 @@ def _prepare_pki(state_dir: Path) -> dict[str, Path]:
         return paths
     ca = certs.make_ca(pki)
     certs.make_leaf(
-        ca, pki, "apiserver", common_name="kube-apiserver",
+        ca,
+        pki,
+        "apiserver",
+        common_name="kube-apiserver",
         names=("localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"),
         ips=("127.0.0.1", "10.0.0.1"),
     )
@@ -427,8 +432,7 @@ def start_cluster(
     missing = missing_parts()
     if missing:
         raise ClusterError(
-            "cannot start the test cluster, missing: " + "; ".join(missing)
-            + f". Build it with: {BUILD_COMMAND}"
+            "cannot start the test cluster, missing: " + "; ".join(missing) + f". Build it with: {BUILD_COMMAND}"
         )
     state_dir = Path(state_dir or default_state_dir())
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -485,38 +489,38 @@ def start_cluster(
             _owned_procs=[etcd],
         )
         try:
-            _wait(lambda: _etcd_healthy(etcd_url), 20, "etcd", etcd, etcd_log)
+            _wait(lambda url=etcd_url: _etcd_healthy(url), 20, "etcd", etcd, etcd_log)
             cluster.apiserver_args = [
-                    str(apiserver_binary()),
-                    f"--etcd-servers={etcd_url}",
-                    "--bind-address=127.0.0.1",
-                    f"--secure-port={api_port}",
-                    "--insecure-port=0",
-                    "--advertise-address=127.0.0.1",
-                    "--endpoint-reconciler-type=none",
-                    f"--tls-cert-file={pki['serving_cert']}",
-                    f"--tls-private-key-file={pki['serving_key']}",
-                    f"--client-ca-file={pki['ca']}",
-                    f"--token-auth-file={token_file}",
-                    "--authorization-mode=Node,RBAC",
-                    f"--service-account-issuer={SERVICE_ACCOUNT_ISSUER}",
-                    f"--service-account-key-file={pki['sa_pub']}",
-                    f"--service-account-signing-key-file={pki['sa_key']}",
-                    "--service-cluster-ip-range=10.0.0.0/24",
-                    "--disable-admission-plugins=ServiceAccount",
-                    "--enable-garbage-collector=false",
-                    "--kubelet-preferred-address-types=InternalIP",
-                    "--allow-privileged=true",
-                    "--profiling=false",
-                    f"--watch-cache={'true' if watch_cache else 'false'}",
-                    "--v=1",
-                    *(extra_apiserver_args or []),
+                str(apiserver_binary()),
+                f"--etcd-servers={etcd_url}",
+                "--bind-address=127.0.0.1",
+                f"--secure-port={api_port}",
+                "--insecure-port=0",
+                "--advertise-address=127.0.0.1",
+                "--endpoint-reconciler-type=none",
+                f"--tls-cert-file={pki['serving_cert']}",
+                f"--tls-private-key-file={pki['serving_key']}",
+                f"--client-ca-file={pki['ca']}",
+                f"--token-auth-file={token_file}",
+                "--authorization-mode=Node,RBAC",
+                f"--service-account-issuer={SERVICE_ACCOUNT_ISSUER}",
+                f"--service-account-key-file={pki['sa_pub']}",
+                f"--service-account-signing-key-file={pki['sa_key']}",
+                "--service-cluster-ip-range=10.0.0.0/24",
+                "--disable-admission-plugins=ServiceAccount",
+                "--enable-garbage-collector=false",
+                "--kubelet-preferred-address-types=InternalIP",
+                "--allow-privileged=true",
+                "--profiling=false",
+                f"--watch-cache={'true' if watch_cache else 'false'}",
+                "--v=1",
+                *(extra_apiserver_args or []),
             ]
             api = _spawn(cluster.apiserver_args, api_log)
             cluster.apiserver_pid = api.pid
             cluster._owned_procs.append(api)
             _wait(cluster.is_ready, timeout, "kube-apiserver", api, api_log)
-        except Exception as exc:  # noqa: BLE001 - retried, then re-raised
+        except Exception as exc:
             cluster.stop()
             last_error = exc
             if "address already in use" in str(exc):
@@ -556,12 +560,19 @@ def _main(argv: list[str] | None = None) -> int:
         prog="python -m tests.support.kube.cluster",
         description="Run the loopback Kubernetes test cluster (kube-apiserver + etcd).",
     )
-    parser.add_argument("--state-dir", type=Path, default=None,
-                        help="state directory (default: $WICN_KUBE_STATE or ~/.cache/wicn/kube/run)")
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help="state directory (default: $WICN_KUBE_STATE or ~/.cache/wicn/kube/run)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     start = sub.add_parser("start", help="start (or reuse) the cluster and print its kubeconfig path")
-    start.add_argument("--no-watch-cache", action="store_true",
-                       help="run the apiserver with --watch-cache=false (etcd compaction gives 410)")
+    start.add_argument(
+        "--no-watch-cache",
+        action="store_true",
+        help="run the apiserver with --watch-cache=false (etcd compaction gives 410)",
+    )
     start.add_argument("--restart", action="store_true", help="stop a running cluster first")
     sub.add_parser("stop", help="stop the cluster")
     sub.add_parser("status", help="exit 0 when the cluster is ready")
@@ -598,8 +609,10 @@ def _main(argv: list[str] | None = None) -> int:
         if cluster is None:
             print("not running", file=sys.stderr)
             return 1
-        print(f"ready: {cluster.server} (apiserver pid {cluster.apiserver_pid}, "
-              f"etcd pid {cluster.etcd_pid}, watch cache {'on' if cluster.watch_cache else 'off'})")
+        print(
+            f"ready: {cluster.server} (apiserver pid {cluster.apiserver_pid}, "
+            f"etcd pid {cluster.etcd_pid}, watch cache {'on' if cluster.watch_cache else 'off'})"
+        )
         print(f"kubeconfig: {cluster.kubeconfig_path}")
         return 0
     if args.command == "env":

@@ -51,15 +51,15 @@ from .node_agent import NodeAgent
 from .proxy import FaultProxy
 
 __all__ = [
+    "fault_proxy",
+    "kube_api",
     "kube_cluster",
     "kube_cluster_factory",
-    "kube_api",
     "kube_namespace",
     "node_agent",
-    "fault_proxy",
-    "worker_kubeconfig",
-    "validate_manifest",
     "require_kube_cluster",
+    "validate_manifest",
+    "worker_kubeconfig",
 ]
 
 
@@ -81,8 +81,11 @@ def require_kube_cluster(watch_cache: bool = True) -> cluster_mod.Cluster:
         return running
     missing = cluster_mod.missing_parts()
     if missing:
-        reason = ("Kubernetes test cluster unavailable (missing: " + "; ".join(missing)
-                  + f"). Build it once with: {cluster_mod.BUILD_COMMAND}")
+        reason = (
+            "Kubernetes test cluster unavailable (missing: "
+            + "; ".join(missing)
+            + f"). Build it once with: {cluster_mod.BUILD_COMMAND}"
+        )
         if _ci():
             pytest.fail(reason + " [CI=true: not skipping]", pytrace=False)
         pytest.skip(reason)
@@ -138,9 +141,14 @@ def kube_namespace(kube_cluster, request):
     base = "".join(ch if ch.isalnum() else "-" for ch in request.node.name.lower())
     base = "-".join(part for part in base.split("-") if part)[:40].strip("-") or "test"
     name = f"t-{base}-{secrets.token_hex(3)}"
-    core.create_namespace({"apiVersion": "v1", "kind": "Namespace",
-                           "metadata": {"name": name, "labels": {"wicn.test/namespace": "true"}}},
-                          _preload_content=False)
+    core.create_namespace(
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": name, "labels": {"wicn.test/namespace": "true"}},
+        },
+        _preload_content=False,
+    )
     yield name
     try:
         core.delete_namespace(name, _preload_content=False)
@@ -165,8 +173,10 @@ def node_agent(kube_cluster, kube_namespace):
 @pytest.fixture
 def fault_proxy(kube_cluster, tmp_path):
     with FaultProxy(kube_cluster.server, ca_path=kube_cluster.ca_path) as proxy:
-        proxy.kubeconfig = proxy.write_kubeconfig(tmp_path / "kubeconfig-via-proxy",  # type: ignore[attr-defined]
-                                                  token=kube_cluster.token)
+        proxy.kubeconfig = proxy.write_kubeconfig(
+            tmp_path / "kubeconfig-via-proxy",  # type: ignore[attr-defined]
+            token=kube_cluster.token,
+        )
         yield proxy
 
 

@@ -77,27 +77,39 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 BEHAVIOUR_ANNOTATION = "wicn.test/behaviour"
 NODE_LABEL = "wicn.test/node-agent"
 KNOWN_BEHAVIOURS = {
-    "oomkilled", "evicted", "image-pull-error", "create-container-config-error",
-    "stuck-pending", "unschedulable", "slow-start",
+    "oomkilled",
+    "evicted",
+    "image-pull-error",
+    "create-container-config-error",
+    "stuck-pending",
+    "unschedulable",
+    "slow-start",
 }
 WATCH_TIMEOUT_SECONDS = 60
-PYTHON_NAMES = {"python", "python3", "python3.11", "/usr/bin/python", "/usr/bin/python3",
-                "/usr/local/bin/python", "/usr/local/bin/python3"}
+PYTHON_NAMES = {
+    "python",
+    "python3",
+    "python3.11",
+    "/usr/bin/python",
+    "/usr/bin/python3",
+    "/usr/local/bin/python",
+    "/usr/local/bin/python3",
+}
 
 
 def now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def now_nano() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_behaviours(value: str | None) -> dict[str, str | None]:
     """``"slow-start:2,oomkilled"`` -> ``{"slow-start": "2", "oomkilled": None}``."""
     result: dict[str, str | None] = {}
-    for item in (value or "").split(","):
-        item = item.strip()
+    for raw in (value or "").split(","):
+        item = raw.strip()
         if not item:
             continue
         name, _, arg = item.partition(":")
@@ -135,9 +147,8 @@ class ContainerLog:
         """Copy ``stream`` (bytes) into the log until EOF; runs in a thread."""
         try:
             with open(self.path, "ab") as out:
-                for line in iter(stream.readline, b""):
-                    if not line.endswith(b"\n"):
-                        line += b"\n"
+                for raw in iter(stream.readline, b""):
+                    line = raw if raw.endswith(b"\n") else raw + b"\n"
                     out.write(now_nano().encode() + b" " + line)
                     out.flush()
                     with self._cond:
@@ -221,12 +232,13 @@ class PodRun:
 
     def _conditions(self, ready: bool, initialized: bool, reason: str | None = None) -> list[dict]:
         t = now()
+
         def cond(kind: str, ok: bool, why: str | None = None) -> dict:
-            c = {"type": kind, "status": "True" if ok else "False", "lastProbeTime": None,
-                 "lastTransitionTime": t}
+            c = {"type": kind, "status": "True" if ok else "False", "lastProbeTime": None, "lastTransitionTime": t}
             if why and not ok:
                 c["reason"] = why
             return c
+
         return [
             cond("Initialized", initialized, "ContainersNotInitialized"),
             cond("Ready", ready, reason or "ContainersNotReady"),
@@ -234,8 +246,7 @@ class PodRun:
             cond("PodScheduled", True),
         ]
 
-    def report(self, *, reason: str | None = None, message: str | None = None,
-               cond_reason: str | None = None) -> None:
+    def report(self, *, reason: str | None = None, message: str | None = None, cond_reason: str | None = None) -> None:
         if self.deleted.is_set() and self.phase not in ("Succeeded", "Failed"):
             return
         initialized = all("terminated" in c.state for c in self.init_containers)
@@ -261,7 +272,7 @@ class PodRun:
     def _run(self) -> None:
         try:
             self._lifecycle()
-        except Exception:  # noqa: BLE001 - a test helper must not die silently
+        except Exception:
             log.exception("pod %s/%s: node agent error", self.namespace, self.name)
         finally:
             self.finished.set()
@@ -278,28 +289,32 @@ class PodRun:
             return
         if "image-pull-error" in b:
             for c in self.containers:
-                c.state = {"waiting": {"reason": "ErrImagePull",
-                                       "message": f'rpc error: code = Unknown desc = failed to pull and unpack image "{c.image}": not found'}}
+                c.state = {
+                    "waiting": {
+                        "reason": "ErrImagePull",
+                        "message": (
+                            f'rpc error: code = Unknown desc = failed to pull and unpack image "{c.image}": not found'
+                        ),
+                    }
+                }
             self.report()
             if not self._sleep(self.agent.image_pull_backoff_delay):
                 return
             for c in self.containers:
-                c.state = {"waiting": {"reason": "ImagePullBackOff",
-                                       "message": f'Back-off pulling image "{c.image}"'}}
+                c.state = {"waiting": {"reason": "ImagePullBackOff", "message": f'Back-off pulling image "{c.image}"'}}
             self.report()
             self.deleted.wait()
             return
         if "create-container-config-error" in b:
             for c in self.containers:
-                c.state = {"waiting": {"reason": "CreateContainerConfigError",
-                                       "message": 'secret "missing" not found'}}
+                c.state = {"waiting": {"reason": "CreateContainerConfigError", "message": 'secret "missing" not found'}}
             self.report()
             self.deleted.wait()
             return
 
         spec = self.pod["spec"]
         # Init containers, one after the other.
-        for run, cspec in zip(self.init_containers, spec.get("initContainers") or []):
+        for run, cspec in zip(self.init_containers, spec.get("initContainers") or [], strict=False):
             code = self._start(run, cspec)
             if code is None:
                 return
@@ -315,7 +330,7 @@ class PodRun:
                 return
 
         # Main containers, all at once.
-        for run, cspec in zip(self.containers, spec["containers"]):
+        for run, cspec in zip(self.containers, spec["containers"], strict=False):
             if self._start(run, cspec) is None:
                 return
         if self.deleted.is_set():
@@ -356,13 +371,15 @@ class PodRun:
         if code < 0:
             code = 128 - code
         c.ready = False
-        c.state = {"terminated": {
-            "exitCode": code,
-            "reason": reason or ("Completed" if code == 0 else "Error"),
-            "startedAt": c.started_at,
-            "finishedAt": now(),
-            "containerID": f"wicn://{c.process.pid}" if c.process else "",
-        }}
+        c.state = {
+            "terminated": {
+                "exitCode": code,
+                "reason": reason or ("Completed" if code == 0 else "Error"),
+                "startedAt": c.started_at,
+                "finishedAt": now(),
+                "containerID": f"wicn://{c.process.pid}" if c.process else "",
+            }
+        }
 
     def _kill_for(self, kind: str) -> None:
         for c in self.containers:
@@ -383,10 +400,14 @@ class PodRun:
         self.phase = "Failed"
         if kind == "evicted":
             name = self.containers[0].name
-            self.report(reason="Evicted", message=(
-                "The node was low on resource: memory. Container "
-                f"{name} was using 1048576Ki, which exceeds its request of 0. "),
-                cond_reason="PodCompleted")
+            self.report(
+                reason="Evicted",
+                message=(
+                    "The node was low on resource: memory. Container "
+                    f"{name} was using 1048576Ki, which exceeds its request of 0. "
+                ),
+                cond_reason="PodCompleted",
+            )
         else:
             self.report(cond_reason="PodCompleted")
 
@@ -396,8 +417,14 @@ class PodRun:
         if not argv:
             argv = list(self.agent.entrypoint_for(run.image) or [])
         if not argv:
-            run.state = {"waiting": {"reason": "RunContainerError", "message": (
-                f"the test node has no entrypoint for image {run.image!r}: give the container a command")}}
+            run.state = {
+                "waiting": {
+                    "reason": "RunContainerError",
+                    "message": (
+                        f"the test node has no entrypoint for image {run.image!r}: give the container a command"
+                    ),
+                }
+            }
             self.report()
             self.deleted.wait()
             return None
@@ -422,18 +449,25 @@ class PodRun:
             )
         except OSError as exc:
             run.log.done.set()
-            run.state = {"terminated": {"exitCode": 128, "reason": "StartError",
-                                        "message": str(exc), "startedAt": now(), "finishedAt": now()}}
+            run.state = {
+                "terminated": {
+                    "exitCode": 128,
+                    "reason": "StartError",
+                    "message": str(exc),
+                    "startedAt": now(),
+                    "finishedAt": now(),
+                }
+            }
             self.phase = "Failed"
             self.report()
             return None
-        threading.Thread(target=run.log.pump, args=(run.process.stdout,), daemon=True,
-                         name=f"log-{self.name}-{run.name}").start()
+        threading.Thread(
+            target=run.log.pump, args=(run.process.stdout,), daemon=True, name=f"log-{self.name}-{run.name}"
+        ).start()
         run.started_at = now()
         run.state = {"running": {"startedAt": run.started_at}}
         run.ready = True
-        log.info("pod %s/%s container %s: started %s", self.namespace, self.name, run.name,
-                 shlex.join(argv))
+        log.info("pod %s/%s container %s: started %s", self.namespace, self.name, run.name, shlex.join(argv))
         return 0
 
     def _wait(self, run: ContainerRun) -> int | None:
@@ -451,8 +485,11 @@ class PodRun:
     def kill(self, grace_seconds: float) -> None:
         """Stop every process: SIGTERM, then SIGKILL after ``grace_seconds``."""
         self.deleted.set()
-        procs = [c.process for c in self.init_containers + self.containers
-                 if c.process is not None and c.process.poll() is None]
+        procs = [
+            c.process
+            for c in self.init_containers + self.containers
+            if c.process is not None and c.process.poll() is None
+        ]
         for proc in procs:
             _kill_group(proc, signal.SIGTERM)
         deadline = time.monotonic() + grace_seconds
@@ -481,10 +518,10 @@ class _LogHandler(http.server.BaseHTTPRequestHandler):
     server_version = "wicn-node-agent"
     protocol_version = "HTTP/1.0"
 
-    def log_message(self, fmt, *args):  # noqa: D401 - quiet
+    def log_message(self, fmt, *args):
         log.debug("log server: " + fmt, *args)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         agent: NodeAgent = self.server.agent  # type: ignore[attr-defined]
         url = urllib.parse.urlsplit(self.path)
         parts = url.path.strip("/").split("/")
@@ -506,8 +543,9 @@ class _LogHandler(http.server.BaseHTTPRequestHandler):
         limit = int(q["limitBytes"][0]) if "limitBytes" in q else None
         since = None
         if "sinceSeconds" in q:
-            since = (datetime.datetime.now(datetime.timezone.utc)
-                     - datetime.timedelta(seconds=int(q["sinceSeconds"][0]))).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            since = (
+                datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=int(q["sinceSeconds"][0]))
+            ).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         elif "sinceTime" in q:
             since = q["sinceTime"][0]
 
@@ -602,8 +640,7 @@ class NodeAgent:
             from kubernetes import config as kconfig
 
             cfg = client.Configuration()
-            kconfig.load_kube_config(config_file=str(kubeconfig) if kubeconfig else None,
-                                     client_configuration=cfg)
+            kconfig.load_kube_config(config_file=str(kubeconfig) if kubeconfig else None, client_configuration=cfg)
             api_client = client.ApiClient(cfg)
         self.api_client = api_client
         self.core = client.CoreV1Api(api_client)
@@ -643,8 +680,10 @@ class NodeAgent:
         parse_behaviours(behaviour)  # validate early
         if isinstance(match, str):
             name = match
+
             def by_name(pod: dict) -> bool:
                 return pod["metadata"]["name"] == name
+
             predicate = by_name
         else:
             predicate = match
@@ -818,18 +857,31 @@ class NodeAgent:
             "capacity": {"cpu": "8", "memory": "16Gi", "pods": "250", "ephemeral-storage": "100Gi"},
             "allocatable": {"cpu": "8", "memory": "16Gi", "pods": "250", "ephemeral-storage": "100Gi"},
             "conditions": [
-                {"type": "Ready", "status": "True", "reason": "KubeletReady",
-                 "message": "wicn test node agent is posting ready status",
-                 "lastHeartbeatTime": t, "lastTransitionTime": t},
+                {
+                    "type": "Ready",
+                    "status": "True",
+                    "reason": "KubeletReady",
+                    "message": "wicn test node agent is posting ready status",
+                    "lastHeartbeatTime": t,
+                    "lastTransitionTime": t,
+                },
             ],
-            "addresses": [{"type": "InternalIP", "address": "127.0.0.1"},
-                          {"type": "Hostname", "address": self.node_name}],
+            "addresses": [
+                {"type": "InternalIP", "address": "127.0.0.1"},
+                {"type": "Hostname", "address": self.node_name},
+            ],
             "daemonEndpoints": {"kubeletEndpoint": {"Port": self.port}},
             "nodeInfo": {
-                "machineID": "", "systemUUID": "", "bootID": "", "kernelVersion": os.uname().release,
-                "osImage": "wicn test node", "containerRuntimeVersion": "wicn://0.1",
-                "kubeletVersion": "v1.20.2", "kubeProxyVersion": "v1.20.2",
-                "operatingSystem": "linux", "architecture": "amd64",
+                "machineID": "",
+                "systemUUID": "",
+                "bootID": "",
+                "kernelVersion": os.uname().release,
+                "osImage": "wicn test node",
+                "containerRuntimeVersion": "wicn://0.1",
+                "kubeletVersion": "v1.20.2",
+                "kubeProxyVersion": "v1.20.2",
+                "operatingSystem": "linux",
+                "architecture": "amd64",
             },
         }
 
@@ -837,9 +889,15 @@ class NodeAgent:
         body = {
             "apiVersion": "v1",
             "kind": "Node",
-            "metadata": {"name": self.node_name, "labels": {
-                "kubernetes.io/hostname": self.node_name, "kubernetes.io/os": "linux",
-                "kubernetes.io/arch": "amd64", NODE_LABEL: "true"}},
+            "metadata": {
+                "name": self.node_name,
+                "labels": {
+                    "kubernetes.io/hostname": self.node_name,
+                    "kubernetes.io/os": "linux",
+                    "kubernetes.io/arch": "amd64",
+                    NODE_LABEL: "true",
+                },
+            },
             "spec": {},
         }
         try:
@@ -847,16 +905,22 @@ class NodeAgent:
         except Exception as exc:
             if _api_error_status(exc) != 409:
                 raise
-        self.core.patch_node_status(self.node_name, {"status": self._node_status()},
-                                    _content_type="application/merge-patch+json",
-                                    _preload_content=False)
+        self.core.patch_node_status(
+            self.node_name,
+            {"status": self._node_status()},
+            _content_type="application/merge-patch+json",
+            _preload_content=False,
+        )
 
     def _heartbeat_loop(self) -> None:
         while not self.stopped.wait(20):
             with contextlib.suppress(Exception):
-                self.core.patch_node_status(self.node_name, {"status": self._node_status()},
-                                            _content_type="application/merge-patch+json",
-                                            _preload_content=False)
+                self.core.patch_node_status(
+                    self.node_name,
+                    {"status": self._node_status()},
+                    _content_type="application/merge-patch+json",
+                    _preload_content=False,
+                )
 
     # -- watches ----------------------------------------------------------------------------------
 
@@ -880,9 +944,15 @@ class NodeAgent:
                     rv = listing["metadata"]["resourceVersion"]
                     for item in listing.get("items") or []:
                         handler("ADDED", item)
-                resp = func(**kwargs, watch=True, resource_version=rv, allow_watch_bookmarks=True,
-                            timeout_seconds=WATCH_TIMEOUT_SECONDS, _preload_content=False,
-                            _request_timeout=(10, WATCH_TIMEOUT_SECONDS + 30))
+                resp = func(
+                    **kwargs,
+                    watch=True,
+                    resource_version=rv,
+                    allow_watch_bookmarks=True,
+                    timeout_seconds=WATCH_TIMEOUT_SECONDS,
+                    _preload_content=False,
+                    _request_timeout=(10, WATCH_TIMEOUT_SECONDS + 30),
+                )
                 with self._lock:
                     self._responses.add(resp)
                 try:
@@ -956,12 +1026,23 @@ class NodeAgent:
             return
         if "unschedulable" in behaviours:
             t = now()
-            self.patch_pod_status(meta["namespace"], meta["name"], {
-                "phase": "Pending",
-                "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                                "message": "0/1 nodes are available: 1 Insufficient cpu.",
-                                "lastProbeTime": None, "lastTransitionTime": t}],
-            })
+            self.patch_pod_status(
+                meta["namespace"],
+                meta["name"],
+                {
+                    "phase": "Pending",
+                    "conditions": [
+                        {
+                            "type": "PodScheduled",
+                            "status": "False",
+                            "reason": "Unschedulable",
+                            "message": "0/1 nodes are available: 1 Insufficient cpu.",
+                            "lastProbeTime": None,
+                            "lastTransitionTime": t,
+                        }
+                    ],
+                },
+            )
             return
         binding = {
             "apiVersion": "v1",
@@ -971,7 +1052,7 @@ class NodeAgent:
         }
         try:
             self.core.create_namespaced_binding(meta["namespace"], binding, _preload_content=False)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - retried on the next event
             log.warning("pod %s/%s: binding failed: %s", meta["namespace"], meta["name"], exc)
             with self._lock:
                 self._handled.discard(uid)
@@ -1013,9 +1094,12 @@ class NodeAgent:
                 run.kill(min(grace, 30.0))
             try:
                 self.core.delete_namespaced_pod(
-                    meta["name"], meta["namespace"],
+                    meta["name"],
+                    meta["namespace"],
                     body={"gracePeriodSeconds": 0, "preconditions": {"uid": meta["uid"]}},
-                    grace_period_seconds=0, _preload_content=False)
+                    grace_period_seconds=0,
+                    _preload_content=False,
+                )
             except Exception as exc:  # noqa: BLE001
                 if _api_error_status(exc) not in (404, 409):
                     log.warning("pod %s/%s: final delete failed: %s", meta["namespace"], meta["name"], exc)
@@ -1027,8 +1111,12 @@ class NodeAgent:
     def patch_pod_status(self, namespace: str, name: str, status: dict) -> None:
         try:
             self.core.patch_namespaced_pod_status(
-                name, namespace, {"status": status},
-                _content_type="application/merge-patch+json", _preload_content=False)
+                name,
+                namespace,
+                {"status": status},
+                _content_type="application/merge-patch+json",
+                _preload_content=False,
+            )
         except Exception as exc:  # noqa: BLE001
             if _api_error_status(exc) != 404:
                 log.warning("pod %s/%s: status update failed: %s", namespace, name, exc)
@@ -1087,15 +1175,17 @@ class NodeAgent:
                         log.warning("job %s: reconcile failed: %s", key, exc)
 
     def _job_pods(self, namespace: str, uid: str) -> list[dict]:
-        listing = json.loads(self.core.list_namespaced_pod(
-            namespace, label_selector=f"controller-uid={uid}", _preload_content=False).data)
+        listing = json.loads(
+            self.core.list_namespaced_pod(
+                namespace, label_selector=f"controller-uid={uid}", _preload_content=False
+            ).data
+        )
         return listing.get("items") or []
 
     def _job_deleted(self, namespace: str, name: str, uid: str) -> None:
         for pod in self._job_pods(namespace, uid):
             with contextlib.suppress(Exception):
-                self.core.delete_namespaced_pod(pod["metadata"]["name"], namespace,
-                                                _preload_content=False)
+                self.core.delete_namespaced_pod(pod["metadata"]["name"], namespace, _preload_content=False)
 
     def _reconcile_job(self, namespace: str, name: str) -> float | None:
         """Bring one Job's pods and status in line; returns seconds until its deadline."""
@@ -1111,8 +1201,12 @@ class NodeAgent:
         pods = self._job_pods(namespace, uid)
         succeeded = sum(1 for p in pods if (p.get("status") or {}).get("phase") == "Succeeded")
         failed = sum(1 for p in pods if (p.get("status") or {}).get("phase") == "Failed")
-        active = [p for p in pods if (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
-                  and not p["metadata"].get("deletionTimestamp")]
+        active = [
+            p
+            for p in pods
+            if (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+            and not p["metadata"].get("deletionTimestamp")
+        ]
         parallelism = spec.get("parallelism", 1)
         completions = spec.get("completions")
         backoff_limit = spec.get("backoffLimit", 6)
@@ -1125,16 +1219,15 @@ class NodeAgent:
             finished = ("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit")
         elif deadline is not None and _age_seconds(start_time) >= deadline:
             finished = ("Failed", "DeadlineExceeded", "Job was active longer than specified deadline")
-        elif completions is not None and succeeded >= completions:
-            finished = ("Complete", None, None)
-        elif completions is None and succeeded > 0 and not active:
+        elif (completions is not None and succeeded >= completions) or (
+            completions is None and succeeded > 0 and not active
+        ):
             finished = ("Complete", None, None)
 
         if finished and finished[0] == "Failed":
             for pod in active:
                 with contextlib.suppress(Exception):
-                    self.core.delete_namespaced_pod(pod["metadata"]["name"], namespace,
-                                                    _preload_content=False)
+                    self.core.delete_namespaced_pod(pod["metadata"]["name"], namespace, _preload_content=False)
             active = []
         elif not finished:
             if completions is None:
@@ -1144,19 +1237,27 @@ class NodeAgent:
             for _ in range(max(0, want - len(active))):
                 active.append(self._create_job_pod(job))
 
-        new_status: dict = {"startTime": start_time, "active": len(active) or None,
-                            "succeeded": succeeded or None, "failed": failed or None}
+        new_status: dict = {
+            "startTime": start_time,
+            "active": len(active) or None,
+            "succeeded": succeeded or None,
+            "failed": failed or None,
+        }
         if finished:
             cond = {"type": finished[0], "status": "True", "lastProbeTime": t, "lastTransitionTime": t}
             if finished[1]:
                 cond["reason"], cond["message"] = finished[1], finished[2]
-            new_status["conditions"] = conditions + [cond]
+            new_status["conditions"] = [*conditions, cond]
             if finished[0] == "Complete":
                 new_status["completionTime"] = t
         if any(status.get(k) != v for k, v in new_status.items()):
             self.batch.patch_namespaced_job_status(
-                name, namespace, {"status": new_status},
-                _content_type="application/merge-patch+json", _preload_content=False)
+                name,
+                namespace,
+                {"status": new_status},
+                _content_type="application/merge-patch+json",
+                _preload_content=False,
+            )
         if finished or deadline is None:
             return None
         return max(0.1, deadline - _age_seconds(start_time))
@@ -1176,10 +1277,16 @@ class NodeAgent:
                 "namespace": meta["namespace"],
                 "labels": labels,
                 "annotations": pod_meta.get("annotations") or {},
-                "ownerReferences": [{
-                    "apiVersion": "batch/v1", "kind": "Job", "name": meta["name"], "uid": meta["uid"],
-                    "controller": True, "blockOwnerDeletion": True,
-                }],
+                "ownerReferences": [
+                    {
+                        "apiVersion": "batch/v1",
+                        "kind": "Job",
+                        "name": meta["name"],
+                        "uid": meta["uid"],
+                        "controller": True,
+                        "blockOwnerDeletion": True,
+                    }
+                ],
             },
             "spec": template["spec"],
         }
@@ -1212,9 +1319,8 @@ class NodeAgent:
 
 
 def _age_seconds(timestamp: str) -> float:
-    started = datetime.datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(
-        tzinfo=datetime.timezone.utc)
-    return (datetime.datetime.now(datetime.timezone.utc) - started).total_seconds()
+    started = datetime.datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.UTC)
+    return (datetime.datetime.now(datetime.UTC) - started).total_seconds()
 
 
 def _controller_job(obj: dict) -> str | None:
@@ -1240,7 +1346,7 @@ def _field_ref(pod: dict, path: str, node_name: str) -> str:
         return simple[path]
     for prefix, key in (("metadata.labels", "labels"), ("metadata.annotations", "annotations")):
         if path.startswith(prefix + "['") and path.endswith("']"):
-            return (meta.get(key) or {}).get(path[len(prefix) + 2:-2], "")
+            return (meta.get(key) or {}).get(path[len(prefix) + 2 : -2], "")
     return ""
 
 
@@ -1253,8 +1359,8 @@ def _expand(value: str, env: dict[str, str]) -> str:
             i += 2
         elif value.startswith("$(", i) and ")" in value[i:]:
             end = value.index(")", i)
-            name = value[i + 2:end]
-            out.append(env.get(name, value[i:end + 1]))
+            name = value[i + 2 : end]
+            out.append(env.get(name, value[i : end + 1]))
             i = end + 1
         else:
             out.append(value[i])
@@ -1266,20 +1372,27 @@ def _expand(value: str, env: dict[str, str]) -> str:
 
 
 def _main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.support.kube.node_agent",
-                                     description="Run the test cluster's node agent (kubelet stand-in).")
-    parser.add_argument("--kubeconfig", default=os.environ.get("KUBECONFIG"),
-                        help="kubeconfig of the test cluster (default: $KUBECONFIG, else the running test cluster)")
-    parser.add_argument("--namespace", "-n", action="append",
-                        help="namespace to serve (repeatable; default: all namespaces)")
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.support.kube.node_agent",
+        description="Run the test cluster's node agent (kubelet stand-in).",
+    )
+    parser.add_argument(
+        "--kubeconfig",
+        default=os.environ.get("KUBECONFIG"),
+        help="kubeconfig of the test cluster (default: $KUBECONFIG, else the running test cluster)",
+    )
+    parser.add_argument(
+        "--namespace", "-n", action="append", help="namespace to serve (repeatable; default: all namespaces)"
+    )
     parser.add_argument("--node-name", default=None)
     parser.add_argument("--workdir", default=str(REPO_ROOT), help="where container processes run")
     parser.add_argument("--python", default=sys.executable, help="interpreter for container commands 'python ...'")
     parser.add_argument("--no-jobs", action="store_true", help="do not play the Job controller")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
     kubeconfig = args.kubeconfig
     if not kubeconfig:
         from .cluster import find_running_cluster
@@ -1289,8 +1402,14 @@ def _main(argv: list[str] | None = None) -> int:
             print("error: no --kubeconfig and no running test cluster", file=sys.stderr)
             return 1
         kubeconfig = str(cluster.kubeconfig_path)
-    agent = NodeAgent(kubeconfig=kubeconfig, namespaces=args.namespace, node_name=args.node_name,
-                      workdir=args.workdir, python=args.python, jobs=not args.no_jobs)
+    agent = NodeAgent(
+        kubeconfig=kubeconfig,
+        namespaces=args.namespace,
+        node_name=args.node_name,
+        workdir=args.workdir,
+        python=args.python,
+        jobs=not args.no_jobs,
+    )
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())

@@ -37,10 +37,29 @@ from pathlib import Path
 from . import certs
 from .cluster import write_kubeconfig
 
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-              "trailers", "transfer-encoding", "upgrade", "host", "content-length"}
-REASONS = {429: "TooManyRequests", 500: "InternalError", 502: "BadGateway", 503: "ServiceUnavailable",
-           504: "Timeout", 409: "Conflict", 410: "Expired", 403: "Forbidden", 404: "NotFound"}
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+}
+REASONS = {
+    429: "TooManyRequests",
+    500: "InternalError",
+    502: "BadGateway",
+    503: "ServiceUnavailable",
+    504: "Timeout",
+    409: "Conflict",
+    410: "Expired",
+    403: "Forbidden",
+    404: "NotFound",
+}
 
 
 @dataclass
@@ -78,9 +97,17 @@ class WatchFault:
     def event_line(self) -> bytes:
         reason = REASONS.get(self.code, "InternalError")
         message = self.message or (
-            "too old resource version: 1 (2)" if self.code == 410 else f"injected by the test proxy: {reason}")
-        status = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                  "message": message, "reason": reason, "code": self.code}
+            "too old resource version: 1 (2)" if self.code == 410 else f"injected by the test proxy: {reason}"
+        )
+        status = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": message,
+            "reason": reason,
+            "code": self.code,
+        }
         return json.dumps({"type": "ERROR", "object": status}).encode() + b"\n"
 
 
@@ -203,8 +230,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _send_fault(self, fault: Fault) -> None:
         reason = REASONS.get(fault.status, "InternalError")
         message = fault.message or f"injected by the test proxy: {fault.status} {reason}"
-        status = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                  "message": message, "reason": reason, "code": fault.status}
+        status = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": message,
+            "reason": reason,
+            "code": fault.status,
+        }
         if fault.retry_after is not None:
             status["details"] = {"retryAfterSeconds": fault.retry_after}
         data = json.dumps(status).encode()
@@ -227,8 +261,9 @@ class _Server(http.server.ThreadingHTTPServer):
 class FaultProxy:
     """A loopback proxy to ``upstream`` (e.g. ``https://127.0.0.1:6443``)."""
 
-    def __init__(self, upstream: str, *, ca_path: str | Path | None = None, tls: bool = True,
-                 insecure_upstream: bool = False):
+    def __init__(
+        self, upstream: str, *, ca_path: str | Path | None = None, tls: bool = True, insecure_upstream: bool = False
+    ):
         parsed = urllib.parse.urlsplit(upstream)
         self.upstream_scheme = parsed.scheme
         self.upstream_host = parsed.hostname or "127.0.0.1"
@@ -296,22 +331,38 @@ class FaultProxy:
 
     def write_kubeconfig(self, path: str | Path, *, token: str, namespace: str | None = None) -> Path:
         """A kubeconfig that reaches the apiserver through this proxy with ``token``."""
-        return write_kubeconfig(Path(path), self.url, token=token, ca_path=self.ca_path,
-                                namespace=namespace, context="wicn-test-via-proxy")
+        return write_kubeconfig(
+            Path(path), self.url, token=token, ca_path=self.ca_path, namespace=namespace, context="wicn-test-via-proxy"
+        )
 
     # -- faults ----------------------------------------------------------------------
 
-    def inject(self, status: int, *, method: str | None = None, path: str | None = None,
-               count: int = 1, retry_after: int | None = None, message: str | None = None,
-               watch: bool | None = None) -> Fault:
+    def inject(
+        self,
+        status: int,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        count: int = 1,
+        retry_after: int | None = None,
+        message: str | None = None,
+        watch: bool | None = None,
+    ) -> Fault:
         """Answer the next ``count`` matching requests with ``status`` instead of forwarding."""
         fault = Fault(status, method, path, count, retry_after, message, watch)
         with self._lock:
             self._faults.append(fault)
         return fault
 
-    def inject_watch_error(self, code: int = 410, *, path: str | None = None, after_events: int = 0,
-                           count: int = 1, message: str | None = None) -> WatchFault:
+    def inject_watch_error(
+        self,
+        code: int = 410,
+        *,
+        path: str | None = None,
+        after_events: int = 0,
+        count: int = 1,
+        message: str | None = None,
+    ) -> WatchFault:
         """End the next ``count`` matching watches with an ERROR event (``410 Expired`` by default).
 
         With ``after_events=0`` the watch gets only the error, as a watch
@@ -386,8 +437,9 @@ class FaultProxy:
 
     def _connect_upstream(self) -> http.client.HTTPConnection:
         if self.upstream_scheme == "https":
-            return http.client.HTTPSConnection(self.upstream_host, self.upstream_port,
-                                               context=self._upstream_ctx, timeout=None)
+            return http.client.HTTPSConnection(
+                self.upstream_host, self.upstream_port, context=self._upstream_ctx, timeout=None
+            )
         return http.client.HTTPConnection(self.upstream_host, self.upstream_port, timeout=None)
 
     def _add_watch(self, watch: _Watch) -> None:
@@ -395,6 +447,5 @@ class FaultProxy:
             self._watches.append(watch)
 
     def _remove_watch(self, watch: _Watch) -> None:
-        with self._lock:
-            with contextlib.suppress(ValueError):
-                self._watches.remove(watch)
+        with self._lock, contextlib.suppress(ValueError):
+            self._watches.remove(watch)

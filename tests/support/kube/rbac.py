@@ -59,8 +59,8 @@ def apply_worker_rbac(api_client, namespace: str, directory: Path = RBAC_DIR) ->
         "RoleBinding": (rbac.create_namespaced_role_binding, rbac.replace_namespaced_role_binding),
     }
     applied = []
-    for obj in load_manifests(directory):
-        obj = _in_namespace(obj, namespace)
+    for manifest in load_manifests(directory):
+        obj = _in_namespace(manifest, namespace)
         create, replace = methods[obj["kind"]]
         try:
             create(namespace, obj, _preload_content=False)
@@ -72,8 +72,14 @@ def apply_worker_rbac(api_client, namespace: str, directory: Path = RBAC_DIR) ->
     return applied
 
 
-def mint_token(api_client, namespace: str, service_account: str = SERVICE_ACCOUNT, *,
-               expiration_seconds: int = 3600, audiences: list[str] | None = None) -> str:
+def mint_token(
+    api_client,
+    namespace: str,
+    service_account: str = SERVICE_ACCOUNT,
+    *,
+    expiration_seconds: int = 3600,
+    audiences: list[str] | None = None,
+) -> str:
     """A real, signed service-account token from the TokenRequest API."""
     from kubernetes import client
 
@@ -82,8 +88,7 @@ def mint_token(api_client, namespace: str, service_account: str = SERVICE_ACCOUN
     if audiences:
         spec["audiences"] = audiences
     body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec}
-    resp = core.create_namespaced_service_account_token(service_account, namespace, body,
-                                                          _preload_content=False)
+    resp = core.create_namespaced_service_account_token(service_account, namespace, body, _preload_content=False)
     return json.loads(resp.data)["status"]["token"]
 
 
@@ -95,6 +100,12 @@ def worker_kubeconfig(cluster: Cluster, namespace: str, path: Path) -> Path:
         token = mint_token(api_client, namespace)
     finally:
         api_client.close()
-    return write_kubeconfig(Path(path), cluster.server, token=token, ca_path=cluster.ca_path,
-                            user=f"system:serviceaccount:{namespace}:{SERVICE_ACCOUNT}",
-                            namespace=namespace, context="wicn-worker")
+    return write_kubeconfig(
+        Path(path),
+        cluster.server,
+        token=token,
+        ca_path=cluster.ca_path,
+        user=f"system:serviceaccount:{namespace}:{SERVICE_ACCOUNT}",
+        namespace=namespace,
+        context="wicn-worker",
+    )

@@ -21,8 +21,9 @@ def _pod(name: str, code: str, *, annotations: dict | None = None, env: list | N
         "metadata": {"name": name, "annotations": annotations or {}},
         "spec": {
             "restartPolicy": "Never",
-            "containers": [{"name": "base", "image": "wicn-worker:test",
-                            "command": ["python", "-c", code], "env": env or []}],
+            "containers": [
+                {"name": "base", "image": "wicn-worker:test", "command": ["python", "-c", code], "env": env or []}
+            ],
         },
     }
     validate_manifest(pod)
@@ -41,10 +42,13 @@ def _terminated(pod) -> dict:
 
 def test_pod_runs_on_node_agent_and_its_log_is_read_through_apiserver(kube_api, kube_namespace, node_agent):
     core = _core(kube_api)
-    env = [{"name": "GREETING", "value": "hi"},
-           {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}]
-    core.create_namespaced_pod(kube_namespace, _pod(
-        "hello", "import os; print(os.environ['GREETING'], os.environ['POD_NAME'])", env=env))
+    env = [
+        {"name": "GREETING", "value": "hi"},
+        {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+    ]
+    core.create_namespaced_pod(
+        kube_namespace, _pod("hello", "import os; print(os.environ['GREETING'], os.environ['POD_NAME'])", env=env)
+    )
 
     pod = wait_for_pod(core, kube_namespace, "hello", phases={"Succeeded", "Failed"})
 
@@ -52,7 +56,8 @@ def test_pod_runs_on_node_agent_and_its_log_is_read_through_apiserver(kube_api, 
     assert pod.spec.node_name == node_agent.node_name
     term = _terminated(pod)
     assert (term.exit_code, term.reason) == (0, "Completed")
-    assert term.started_at is not None and term.finished_at is not None
+    assert term.started_at is not None
+    assert term.finished_at is not None
     assert core.read_namespaced_pod_log("hello", kube_namespace, container="base") == "hi hello\n"
 
 
@@ -66,7 +71,8 @@ def test_log_options_tail_and_timestamps_reach_the_node_agent(kube_api, kube_nam
 
     assert tail == "line 3\nline 4\n"
     stamp, _, text = stamped.partition(" ")
-    assert text == "line 4\n" and stamp.endswith("Z")
+    assert text == "line 4\n"
+    assert stamp.endswith("Z")
 
 
 def test_follow_streams_log_until_container_exits(kube_api, kube_namespace, node_agent):
@@ -92,9 +98,14 @@ def test_failing_command_reports_error_and_exit_code(kube_api, kube_namespace, n
 
 def test_oomkilled_behaviour_reports_reason_and_exit_code_137(kube_api, kube_namespace, node_agent):
     core = _core(kube_api)
-    core.create_namespaced_pod(kube_namespace, _pod(
-        "greedy", "import time; print('allocating', flush=True); time.sleep(60)",
-        annotations={"wicn.test/behaviour": "oomkilled:0.5"}))
+    core.create_namespaced_pod(
+        kube_namespace,
+        _pod(
+            "greedy",
+            "import time; print('allocating', flush=True); time.sleep(60)",
+            annotations={"wicn.test/behaviour": "oomkilled:0.5"},
+        ),
+    )
 
     pod = wait_for_pod(core, kube_namespace, "greedy", phases={"Succeeded", "Failed"})
 
@@ -120,10 +131,13 @@ def test_image_pull_error_behaviour_waits_with_backoff_reason(kube_api, kube_nam
 
 def test_unschedulable_and_evicted_behaviours(kube_api, kube_namespace, node_agent):
     core = _core(kube_api)
-    core.create_namespaced_pod(kube_namespace, _pod(
-        "nowhere", "print('never')", annotations={"wicn.test/behaviour": "unschedulable"}))
-    core.create_namespaced_pod(kube_namespace, _pod(
-        "evictee", "import time; time.sleep(60)", annotations={"wicn.test/behaviour": "evicted:0.2"}))
+    core.create_namespaced_pod(
+        kube_namespace, _pod("nowhere", "print('never')", annotations={"wicn.test/behaviour": "unschedulable"})
+    )
+    core.create_namespaced_pod(
+        kube_namespace,
+        _pod("evictee", "import time; time.sleep(60)", annotations={"wicn.test/behaviour": "evicted:0.2"}),
+    )
 
     def unschedulable():
         pod = core.read_namespaced_pod("nowhere", kube_namespace)
@@ -167,8 +181,17 @@ def test_job_controller_completes_and_fails_jobs(kube_api, kube_namespace, node_
             "apiVersion": "batch/v1",
             "kind": "Job",
             "metadata": {"name": name},
-            "spec": {**spec, "template": {"spec": {"restartPolicy": "Never", "containers": [
-                {"name": "main", "image": "wicn-worker:test", "command": ["python", "-c", code]}]}}},
+            "spec": {
+                **spec,
+                "template": {
+                    "spec": {
+                        "restartPolicy": "Never",
+                        "containers": [
+                            {"name": "main", "image": "wicn-worker:test", "command": ["python", "-c", code]}
+                        ],
+                    }
+                },
+            },
         }
         validate_manifest(body)
         return body
@@ -181,6 +204,7 @@ def test_job_controller_completes_and_fails_jobs(kube_api, kube_namespace, node_
             j = batch.read_namespaced_job_status(name, kube_namespace)
             conds = [c for c in j.status.conditions or [] if c.status == "True"]
             return j if conds else None
+
         return check
 
     twice = wait_for(finished("twice"), timeout=30, what="job twice finished")
@@ -199,14 +223,15 @@ def _watch_config_maps_from(core, namespace: str, resource_version: str):
     from kubernetes import client, watch
 
     with pytest.raises(client.ApiException) as caught:
-        for _event in watch.Watch().stream(core.list_namespaced_config_map, namespace,
-                                           resource_version=resource_version, timeout_seconds=5):
+        for _event in watch.Watch().stream(
+            core.list_namespaced_config_map, namespace, resource_version=resource_version, timeout_seconds=5
+        ):
             pass
     return caught.value
 
 
 def _config_maps(core, namespace: str, count: int) -> None:
-    for i in range(count):
+    for _i in range(count):
         core.create_namespaced_config_map(namespace, {"metadata": {"generateName": "c-"}, "data": {}})
 
 
@@ -248,8 +273,7 @@ def test_proxy_ends_watch_with_410_after_real_events(kube_cluster, kube_api, kub
     api = config.new_client_from_config(config_file=str(fault_proxy.kubeconfig))
     core = client.CoreV1Api(api)
 
-    resp = core.list_namespaced_config_map(kube_namespace, watch=True, timeout_seconds=5,
-                                           _preload_content=False)
+    resp = core.list_namespaced_config_map(kube_namespace, watch=True, timeout_seconds=5, _preload_content=False)
     events = [json.loads(line) for line in resp.data.splitlines()]
     api.close()
 
@@ -308,8 +332,7 @@ def test_proxy_injects_500(kube_cluster, kube_namespace, fault_proxy):
     assert (caught.value.status, real.value.status) == (500, 404)
 
 
-def test_proxy_streams_watch_events_and_drops_watches_on_demand(kube_cluster, kube_api, kube_namespace,
-                                                                fault_proxy):
+def test_proxy_streams_watch_events_and_drops_watches_on_demand(kube_cluster, kube_api, kube_namespace, fault_proxy):
     from kubernetes import client, config, watch
 
     api = config.new_client_from_config(config_file=str(fault_proxy.kubeconfig))
@@ -318,8 +341,7 @@ def test_proxy_streams_watch_events_and_drops_watches_on_demand(kube_cluster, ku
 
     def watch_config_maps():
         try:
-            for event in watch.Watch().stream(core.list_namespaced_config_map, kube_namespace,
-                                              timeout_seconds=30):
+            for event in watch.Watch().stream(core.list_namespaced_config_map, kube_namespace, timeout_seconds=30):
                 seen.append(event["object"].metadata.name)
         except Exception as exc:  # noqa: BLE001 - the drop may surface as an error
             seen.append(type(exc).__name__)
@@ -407,18 +429,41 @@ def test_deleting_job_deletes_its_pods(kube_api, kube_namespace, node_agent):
 
     batch = client.BatchV1Api(kube_api)
     core = _core(kube_api)
-    batch.create_namespaced_job(kube_namespace, {
-        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "long"},
-        "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [
-            {"name": "main", "image": "wicn-worker:test", "command": ["python", "-c", "import time; time.sleep(60)"]}]}}},
-    })
-    wait_for(lambda: core.list_namespaced_pod(kube_namespace, label_selector="job-name=long").items,
-             timeout=15, what="job pod")
+    batch.create_namespaced_job(
+        kube_namespace,
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {"name": "long"},
+            "spec": {
+                "template": {
+                    "spec": {
+                        "restartPolicy": "Never",
+                        "containers": [
+                            {
+                                "name": "main",
+                                "image": "wicn-worker:test",
+                                "command": ["python", "-c", "import time; time.sleep(60)"],
+                            }
+                        ],
+                    }
+                }
+            },
+        },
+    )
+    wait_for(
+        lambda: core.list_namespaced_pod(kube_namespace, label_selector="job-name=long").items,
+        timeout=15,
+        what="job pod",
+    )
 
     batch.delete_namespaced_job("long", kube_namespace, propagation_policy="Background")
 
-    wait_for(lambda: not core.list_namespaced_pod(kube_namespace, label_selector="job-name=long").items,
-             timeout=20, what="job pods deleted")
+    wait_for(
+        lambda: not core.list_namespaced_pod(kube_namespace, label_selector="job-name=long").items,
+        timeout=20,
+        what="job pods deleted",
+    )
 
 
 def test_rbac_folder_holds_valid_service_account_role_and_binding():
@@ -429,4 +474,7 @@ def test_rbac_folder_holds_valid_service_account_role_and_binding():
         validate_manifest(obj)
 
     assert [(o["kind"], o["metadata"]["name"]) for o in objects] == [
-        ("ServiceAccount", "wicn-worker"), ("Role", "wicn-worker"), ("RoleBinding", "wicn-worker")]
+        ("ServiceAccount", "wicn-worker"),
+        ("Role", "wicn-worker"),
+        ("RoleBinding", "wicn-worker"),
+    ]

@@ -9,8 +9,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def wait_for(check: Callable[[], T], *, timeout: float = 30.0, interval: float = 0.1,
-             what: str = "condition") -> T:
+def wait_for(check: Callable[[], T], *, timeout: float = 30.0, interval: float = 0.1, what: str = "condition") -> T:
     """Call ``check`` until it returns something truthy; return that, or fail after ``timeout``."""
     deadline = time.monotonic() + timeout
     last = None
