@@ -19,6 +19,7 @@ def test_demo_seed_makes_bookable_hosts_and_is_idempotent(client):
     assert Host.objects.count() == 4
     assert CoffeeChat.objects.filter(status=ChatStatus.BOOKED).count() == 2
     hedy = Host.objects.get(user__email="hedy@example.org")
+    client.force_login(members[-1])
     page = client.get(f"/chats/hosts/{hedy.user.profile.slug}/")
     assert page.status_code == 200
     assert "/book/?start=" in page.text
