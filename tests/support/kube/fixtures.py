@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -106,6 +107,7 @@ def kube_cluster():
     yield cluster
     if getattr(cluster, "_started_here", False):
         cluster.stop()
+        shutil.rmtree(cluster.state_dir, ignore_errors=True)
 
 
 @pytest.fixture
