@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.utils import timezone
 
 from workflows import services
@@ -225,6 +225,13 @@ def _execute(task: BaseOperator, context: Context, *, next_method: str, next_kwa
         return _Outcome(reason=f"{type(exc).__name__}: {exc}")
 
 
+def _drop_broken_connection() -> None:
+    # Long-lived workers keep their connection between tries (a reconnect per try costs more than
+    # the no-op task itself); one that broke (database restart) is replaced.
+    if connection.connection is not None and connection.errors_occurred and not connection.is_usable():
+        connection.close()
+
+
 def run_try(
     ti_id: int,
     try_number: int,
@@ -234,7 +241,7 @@ def run_try(
     mini_schedule: bool = True,
 ) -> RunResult:
     """Run one try to its end and record it. Returns claimed=False if the try was not ours to run."""
-    close_old_connections()
+    _drop_broken_connection()
     row = (
         TaskInstance.objects.filter(pk=ti_id)
         .select_related("run__dag")
@@ -327,9 +334,9 @@ def run_try(
         result=outcome.result,
         allow_retry=outcome.allow_retry,
     )
-    if mini_schedule and dag is not None:
+    if mini_schedule and dag is not None and task is not None:
         try:
-            services.schedule_run(run_pk=run.pk, dag=dag)
+            services.schedule_after_try(run_pk=run.pk, dag=dag, task_id=task.task_id)
         except Exception:
             logger.exception("could not schedule downstream tasks of %s", run.run_id)
     return RunResult(claimed=True, state=state, reason=outcome.reason)

@@ -40,6 +40,9 @@ from workflows.wakeup import CHANNEL
 
 logger = logging.getLogger(__name__)
 
+#: Seconds between two full scheduling passes over running runs when nothing else asks for one.
+FULL_PASS_INTERVAL = 0.25
+
 
 class _Listener:
     """A PostgreSQL LISTEN connection whose socket the scheduler waits on."""
@@ -90,7 +93,14 @@ class Scheduler:
         self._listener: _Listener | None = None
         self._last_check = 0.0
         self._last_beat = 0.0
+        self._last_create = 0.0
+        self._last_full_pass = 0.0
         self._previous_handlers: dict[int, Any] = {}
+
+    def __del__(self) -> None:
+        for fd in (self._wake_r, self._wake_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
     # lifecycle ---------------------------------------------------------------------------------
 
@@ -104,30 +114,49 @@ class Scheduler:
         self.wake()
 
     def run(self) -> None:
+        """Run until stopped (SIGTERM, SIGINT, `stop()`) or a bound given at construction is reached."""
+        self.start()
+        try:
+            self._install_signal_handlers()
+            self.run_until(self.until, max_loops=self.max_loops, max_seconds=self.max_seconds)
+        finally:
+            self.shutdown()
+
+    def start(self) -> None:
+        """Take the SQLite lock, register this scheduler, start executors, adopt orphaned tries."""
         self._acquire_sqlite_lock()
         try:
             self._start()
-            self._install_signal_handlers()
-            started = time.monotonic()
-            loops = 0
-            idle = workflows_settings.SCHEDULER_MIN_SLEEP
-            while not self._stop.is_set():
-                did_work = self.loop_once()
-                loops += 1
-                if self.max_loops is not None and loops >= self.max_loops:
-                    break
-                if self.max_seconds is not None and time.monotonic() - started >= self.max_seconds:
-                    break
-                if self.until is not None and self.until():
-                    break
-                if did_work:
-                    idle = workflows_settings.SCHEDULER_MIN_SLEEP
-                    self._wait(0)
-                else:
-                    self._wait(idle)
-                    idle = min(idle * 2, workflows_settings.SCHEDULER_MAX_SLEEP)
-        finally:
-            self._shutdown()
+        except BaseException:
+            self.shutdown()
+            raise
+
+    def run_until(
+        self,
+        predicate: Callable[[], bool] | None = None,
+        *,
+        max_loops: int | None = None,
+        max_seconds: float | None = None,
+    ) -> None:
+        """Loop until `predicate()` is true, a bound is reached or the scheduler is stopped."""
+        started = time.monotonic()
+        loops = 0
+        idle = workflows_settings.SCHEDULER_MIN_SLEEP
+        while not self._stop.is_set():
+            did_work = self.loop_once()
+            loops += 1
+            if max_loops is not None and loops >= max_loops:
+                break
+            if max_seconds is not None and time.monotonic() - started >= max_seconds:
+                break
+            if predicate is not None and predicate():
+                break
+            if did_work:
+                idle = workflows_settings.SCHEDULER_MIN_SLEEP
+                self._wait(0)
+            else:
+                self._wait(idle)
+                idle = min(idle * 2, workflows_settings.SCHEDULER_MAX_SLEEP)
 
     def _acquire_sqlite_lock(self) -> None:
         if connection.vendor != "sqlite":
@@ -181,7 +210,8 @@ class Scheduler:
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
 
-    def _shutdown(self) -> None:
+    def shutdown(self) -> None:
+        """Stop executors (running local tries get SHUTDOWN_GRACE to finish) and release the lock."""
         try:
             dags = self.bag.dags if self.bag else {}
             for executor in self.executors.values():
@@ -196,9 +226,9 @@ class Scheduler:
                 self._listener.close()
             if self._lock_file is not None:
                 self._lock_file.close()
-            for fd in (self._wake_r, self._wake_w):
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+                self._lock_file = None
+            self.executors = {}
+            self._previous_handlers = {}
             logger.info("scheduler stopped")
 
     # waiting -----------------------------------------------------------------------------------
@@ -226,12 +256,22 @@ class Scheduler:
         now = timezone.now()
         dags = self.bag.dags
         did_work = self._process_events(dags)
-        self._heartbeat(now)
-        did_work |= self._create_runs(now)
-        did_work |= self._start_runs(now)
-        did_work |= self._schedule_runs(now)
+        # Tries made ready by the runners' mini scheduler go out first: that is the latency that counts.
         if not self._stop.is_set():
             did_work |= self._queue_tries(now)
+        self._heartbeat(now)
+        if time.monotonic() - self._last_create >= 1.0:  # cron has minute resolution; manual runs come queued
+            self._last_create = time.monotonic()
+            did_work |= self._create_runs(now)
+        started_runs = self._start_runs(now)
+        # Runners schedule the downstream of each try they finish; the full pass over running runs
+        # is the backstop (failures reported by executors, retry delays, new runs).
+        if did_work or started_runs or time.monotonic() - self._last_full_pass >= FULL_PASS_INTERVAL:
+            self._last_full_pass = time.monotonic()
+            did_work |= self._schedule_runs(now)
+        did_work |= started_runs
+        if not self._stop.is_set():
+            did_work |= self._queue_tries(timezone.now())
         if time.monotonic() - self._last_check >= workflows_settings.ZOMBIE_CHECK_INTERVAL:
             self._last_check = time.monotonic()
             did_work |= self._check_failures(now)

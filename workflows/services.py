@@ -303,6 +303,20 @@ def schedule_run(*, run_pk: int, dag: DAG | None, now: datetime | None = None, s
     return scheduled
 
 
+def schedule_after_try(*, run_pk: int, dag: DAG, task_id: str) -> None:
+    """The runner's "mini scheduler": right after a try ends, schedule what it made ready.
+
+    A task with downstream tasks triggers a scheduling pass of its run; a leaf only checks whether
+    the run is complete (one query), so a wide fan-out does not rescan the run after every task.
+    """
+    if dag.tasks[task_id].downstream_task_ids:
+        schedule_run(run_pk=run_pk, dag=dag)
+        return
+    unfinished = TaskInstance.objects.filter(run_id=run_pk).exclude(state__in=list(graph.FINISHED))
+    if not unfinished.exists():
+        schedule_run(run_pk=run_pk, dag=dag)
+
+
 def _add_task_instances(run: DagRun, dag: DAG, task_ids: Iterable[str]) -> None:
     default_executor = workflows_settings.DEFAULT_EXECUTOR
     TaskInstance.objects.bulk_create(

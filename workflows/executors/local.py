@@ -16,7 +16,7 @@ import os
 import signal
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -60,8 +60,18 @@ def _worker_main(conn: Connection) -> None:
 class _Worker:
     process: multiprocessing.process.BaseProcess
     conn: Connection
-    workload: Workload | None = None
+    #: Sent to this worker and not yet done, in order: the first runs, the next waits in the pipe.
+    workloads: deque[Workload] = field(default_factory=deque)
     deadline: float | None = None
+
+    @property
+    def workload(self) -> Workload | None:
+        return self.workloads[0] if self.workloads else None
+
+    def started_next(self) -> None:
+        w = self.workload
+        timeout = w.execution_timeout if w else None
+        self.deadline = time.monotonic() + timeout + workflows_settings.TIMEOUT_GRACE if timeout else None
 
 
 def _describe_exit(exitcode: int | None) -> tuple[str, int | None]:
@@ -74,7 +84,12 @@ def _describe_exit(exitcode: int | None) -> tuple[str, int | None]:
 
 
 class LocalExecutor(BaseExecutor):
+    """Runs at most `parallelism` tries at once; each worker also holds the next try in its pipe,
+    so it starts it the moment it finishes one, without waiting for the scheduler loop."""
+
     is_local = True
+    #: Tries handed to a worker beyond the one it runs.
+    prefetch = 1
 
     def __init__(self, *, parallelism: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -99,8 +114,8 @@ class LocalExecutor(BaseExecutor):
         return _Worker(process=process, conn=parent)
 
     def slots_available(self) -> int:
-        busy = sum(1 for w in self.workers if w.workload is not None)
-        return max(self.parallelism - busy - len(self.pending), 0)
+        held = sum(len(w.workloads) for w in self.workers)
+        return max(self.parallelism * (1 + self.prefetch) - held - len(self.pending), 0)
 
     def queue(self, workload: Workload) -> None:
         if self._ending:
@@ -109,19 +124,21 @@ class LocalExecutor(BaseExecutor):
         self._dispatch()
 
     def _dispatch(self) -> None:
-        for worker in self.workers:
-            if not self.pending:
-                return
-            if worker.workload is None and worker.process.is_alive():
-                workload = self.pending.popleft()
-                try:
-                    worker.conn.send((workload.task_instance_id, workload.try_number))
-                except (BrokenPipeError, OSError):
-                    self.pending.appendleft(workload)
-                    continue
-                worker.workload = workload
-                timeout = workload.execution_timeout
-                worker.deadline = time.monotonic() + timeout + workflows_settings.TIMEOUT_GRACE if timeout else None
+        # Idle workers first, then one more try each in their pipe.
+        for depth in range(1 + self.prefetch):
+            for worker in self.workers:
+                if not self.pending:
+                    return
+                if len(worker.workloads) == depth and worker.process.is_alive():
+                    workload = self.pending.popleft()
+                    try:
+                        worker.conn.send((workload.task_instance_id, workload.try_number))
+                    except (BrokenPipeError, OSError):
+                        self.pending.appendleft(workload)
+                        continue
+                    worker.workloads.append(workload)
+                    if depth == 0:
+                        worker.started_next()
 
     def sync(self) -> list[Event]:
         for index, worker in enumerate(self.workers):
@@ -143,8 +160,9 @@ class LocalExecutor(BaseExecutor):
                     self.events.append(
                         TryFinished(ti_id, try_number, "failed", reason=f"the runner itself failed: {error}")
                     )
-                worker.workload = None
-                worker.deadline = None
+                if worker.workloads and worker.workloads[0].key == (ti_id, try_number):
+                    worker.workloads.popleft()
+                worker.started_next()
 
     def _replace(self, index: int, worker: _Worker) -> None:
         worker.process.join(timeout=0)
@@ -161,6 +179,10 @@ class LocalExecutor(BaseExecutor):
                 )
             )
             logger.error("local worker %s died (%s) while running %s", worker.process.pid, how, w)
+            self.events.extend(
+                TryHandedBack(w.task_instance_id, w.try_number, reason="its local worker died before starting it")
+                for w in list(worker.workloads)[1:]
+            )
         worker.conn.close()
         if not self._ending:
             self.workers[index] = self._spawn()
@@ -180,7 +202,10 @@ class LocalExecutor(BaseExecutor):
                 exit_code=137,
             )
         )
-        worker.workload = None
+        self.events.extend(
+            TryHandedBack(w.task_instance_id, w.try_number, reason="its local worker was killed before starting it")
+            for w in list(worker.workloads)[1:]
+        )
         worker.conn.close()
         self.workers[index] = self._spawn()
 
@@ -190,7 +215,10 @@ class LocalExecutor(BaseExecutor):
             if w is not None and w.key == (task_instance_id, try_number):
                 os.kill(worker.process.pid or 0, signal.SIGKILL)
                 worker.process.join(timeout=5)
-                worker.workload = None
+                self.events.extend(
+                    TryHandedBack(o.task_instance_id, o.try_number, reason="its local worker was stopped first")
+                    for o in list(worker.workloads)[1:]
+                )
                 worker.conn.close()
                 self.workers[index] = self._spawn()
         self.pending = deque(w for w in self.pending if w.key != (task_instance_id, try_number))
@@ -209,6 +237,14 @@ class LocalExecutor(BaseExecutor):
             for w in self.pending
         ]
         self.pending.clear()
+        for worker in self.workers:
+            # Tries waiting in a worker's pipe have not started: give them back rather than wait.
+            for w in list(worker.workloads)[1:]:
+                events.append(
+                    TryHandedBack(w.task_instance_id, w.try_number, reason="the scheduler stopped before it started")
+                )
+            while len(worker.workloads) > 1:
+                worker.workloads.pop()
         deadline = time.monotonic() + grace
         while any(w.workload is not None and w.process.is_alive() for w in self.workers):
             if time.monotonic() > deadline:
