@@ -43,7 +43,8 @@ class HostForm(forms.ModelForm):
 
 
 class RuleForm(forms.Form):
-    weekday = forms.TypedChoiceField(choices=Weekday.choices, coerce=int, label="Day")
+    # The empty choice lets a blank extra row stay blank (and be ignored) instead of meaning "Monday".
+    weekday = forms.TypedChoiceField(choices=[("", "Choose a day"), *Weekday.choices], coerce=int, label="Day")
     start = forms.TimeField(label="From", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end = forms.TimeField(label="Until", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
 
@@ -73,7 +74,8 @@ class BaseRuleFormSet(forms.BaseFormSet):
         """The filled-in, non-deleted rows as rules (blank extra rows are ignored)."""
         rules = []
         for form in self.forms:
-            if not form.has_changed() or (self.can_delete and self._should_delete_form(form)):
+            # Blank extra rows have no cleaned data; unchanged existing rows do, and are kept.
+            if not form.cleaned_data or (self.can_delete and self._should_delete_form(form)):
                 continue
             data = form.cleaned_data
             rules.append(WeeklyRule(data["weekday"], data["start"], data["end"]))
@@ -110,7 +112,6 @@ class SlotField(forms.DateTimeField):
         "invalid": "That time could not be read. Please pick a slot from the list.",
         "required": "Please pick a time.",
     }
-
 
 
 class SlotChoiceForm(forms.Form):

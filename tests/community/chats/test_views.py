@@ -377,3 +377,28 @@ def test_block_date_in_the_past_is_refused(client, host):
 
     assert "Pick today or a later date" in response.text
     assert not host.blocked_dates.exists()
+
+
+def test_host_settings_keeps_unchanged_rules_and_drops_deleted_ones(client):
+    host = HostFactory(every_day=False)
+    AvailabilityRule.objects.create(host=host, weekday=0, start=time(9), end=time(10))
+    AvailabilityRule.objects.create(host=host, weekday=3, start=time(18), end=time(19))
+    client.force_login(host.user)
+    data = rule_data([("0", "09:00", "10:00"), ("3", "18:00", "19:00"), ("", "", ""), ("", "", "")])
+    data |= {"rules-INITIAL_FORMS": "2", "rules-1-DELETE": "on"}
+
+    response = client.post(reverse("chats:host_settings"), data)
+
+    assert response.status_code == 302
+    assert [(r.weekday, r.start) for r in host.rules.all()] == [(0, time(9))]
+
+
+def test_host_settings_page_lists_existing_rules_and_blank_rows(client):
+    host = HostFactory(every_day=False)
+    AvailabilityRule.objects.create(host=host, weekday=4, start=time(16), end=time(18))
+    client.force_login(host.user)
+
+    response = client.get(reverse("chats:host_settings"))
+
+    assert 'value="16:00"' in response.text
+    assert response.text.count('<option value="" selected>Choose a day</option>') == 2
