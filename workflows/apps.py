@@ -6,4 +6,4 @@ class WorkflowsConfig(AppConfig):
     verbose_name = "Workflows"
 
     def ready(self) -> None:
-        from workflows.kubernetes import checks  # noqa: F401 - registers the Kubernetes executor's system checks
+        from workflows import checks  # noqa: F401 - registers the system checks

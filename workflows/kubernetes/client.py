@@ -60,11 +60,9 @@ def classify_request(method: str, url: str) -> Verb:
         resource = f"{resource}/{rest[2]}"
     query = parse_qs(parts.query)
     method = method.upper()
+    watching = query.get("watch", [""])[0].lower() in {"true", "1"}
     if method == "GET":
-        if query.get("watch", [""])[0].lower() in {"true", "1"}:
-            verb = "watch"
-        else:
-            verb = "get" if named else "list"
+        verb = "watch" if watching else ("get" if named else "list")
     else:
         verb = {
             "POST": "create",
@@ -101,8 +99,7 @@ def load_configuration(*, config_file: str = "", context: str = "", pool_size: i
             config.load_incluster_config(client_configuration=configuration)
         except ConfigException as exc:
             raise ConfigException(
-                "no kubeconfig given (KUBERNETES_CONFIG_FILE, KUBECONFIG) and not running in a cluster: "
-                f"{exc}"
+                f"no kubeconfig given (KUBERNETES_CONFIG_FILE, KUBECONFIG) and not running in a cluster: {exc}"
             ) from exc
     # Concurrent pod creation, log reads and the watch each hold a connection; urllib3 would
     # otherwise open and drop extra ones with a warning.

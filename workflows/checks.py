@@ -1,0 +1,74 @@
+"""System checks for the engine's settings (ids workflows.E001…)."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning, register
+
+from workflows.conf import workflows_settings
+
+
+@register("workflows")
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    from workflows.errors import ExecutorNotFound
+    from workflows.executors import executor_class
+
+    messages: list[CheckMessage] = []
+    executors = workflows_settings.EXECUTORS
+    if not executors:
+        messages.append(
+            Error("WORKFLOWS_EXECUTORS is empty.", hint="List at least one executor, e.g. local.", id="workflows.E002")
+        )
+    for name in executors:
+        if name == "kubernetes":
+            continue  # checked below; its module may arrive with its own engineer's work
+        try:
+            executor_class(name)
+        except ExecutorNotFound as exc:
+            messages.append(
+                Error(str(exc), hint="Use local, celery, kubernetes or a dotted path.", id="workflows.E003")
+            )
+    if len(set(executors)) != len(executors):
+        messages.append(Error("WORKFLOWS_EXECUTORS names an executor twice.", id="workflows.E004"))
+    if "kubernetes" in executors and not getattr(settings, "KUBERNETES_NAMESPACE", ""):
+        messages.append(
+            Error(
+                'executor "kubernetes" is configured but KUBERNETES_NAMESPACE is empty',
+                hint="Set KUBERNETES_NAMESPACE to the namespace worker pods run in.",
+                id="workflows.E001",
+            )
+        )
+    if "celery" in executors and str(getattr(settings, "CELERY_BROKER_URL", "")).startswith("memory://"):
+        messages.append(
+            Error(
+                'executor "celery" is configured but the Celery broker is in-memory',
+                hint="Set REDIS_URL (or CELERY_BROKER_URL) so that workers in other processes receive tries.",
+                id="workflows.E005",
+            )
+        )
+    if workflows_settings.ZOMBIE_THRESHOLD < 2 * workflows_settings.HEARTBEAT_INTERVAL:
+        messages.append(
+            Error(
+                "WORKFLOWS_ZOMBIE_THRESHOLD is less than twice WORKFLOWS_HEARTBEAT_INTERVAL",
+                hint="A single late heartbeat would fail a healthy try; raise the threshold.",
+                id="workflows.E006",
+            )
+        )
+    try:
+        ZoneInfo(str(getattr(settings, "WORKFLOWS_TIME_ZONE", settings.TIME_ZONE)))
+    except (ZoneInfoNotFoundError, ValueError):
+        messages.append(Error("WORKFLOWS_TIME_ZONE is not an IANA time zone.", id="workflows.E007"))
+    if workflows_settings.LOCAL_PARALLELISM < 1:
+        messages.append(Error("WORKFLOWS_LOCAL_PARALLELISM must be at least 1.", id="workflows.E008"))
+    if workflows_settings.RESULT_MAX_BYTES > 1024 * 1024:
+        messages.append(
+            Warning(
+                "WORKFLOWS_RESULT_MAX_BYTES is above 1 MiB",
+                hint="Results live in the database; pass references to large data instead.",
+                id="workflows.W001",
+            )
+        )
+    return messages
