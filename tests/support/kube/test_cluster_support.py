@@ -478,3 +478,63 @@ def test_rbac_folder_holds_valid_service_account_role_and_binding():
         ("Role", "wicn-worker"),
         ("RoleBinding", "wicn-worker"),
     ]
+
+
+def test_behaviours_chosen_by_callback_slow_start_stuck_pending_config_error(kube_api, kube_namespace, node_agent):
+    core = _core(kube_api)
+    chosen = {"slow": "slow-start:1.5", "stuck": "stuck-pending", "noconfig": "create-container-config-error"}
+    node_agent.behaviour_for = lambda pod: chosen.get(pod["metadata"]["name"])
+    started = time.monotonic()
+    for name in chosen:
+        core.create_namespaced_pod(kube_namespace, _pod(name, "print('ran')"))
+
+    slow = wait_for_pod(core, kube_namespace, "slow", phases={"Succeeded", "Failed"})
+    elapsed = time.monotonic() - started
+    stuck = core.read_namespaced_pod("stuck", kube_namespace)
+    noconfig = core.read_namespaced_pod("noconfig", kube_namespace)
+
+    assert slow.status.phase == "Succeeded"
+    assert elapsed >= 1.5
+    assert (stuck.spec.node_name, stuck.status.phase) == (None, "Pending")
+    assert noconfig.status.phase == "Pending"
+    assert noconfig.status.container_statuses[0].state.waiting.reason == "CreateContainerConfigError"
+
+
+def test_job_over_active_deadline_fails_and_its_pod_is_deleted(kube_api, kube_namespace, node_agent):
+    from kubernetes import client
+
+    batch = client.BatchV1Api(kube_api)
+    core = _core(kube_api)
+    batch.create_namespaced_job(
+        kube_namespace,
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {"name": "slowpoke"},
+            "spec": {
+                "activeDeadlineSeconds": 2,
+                "template": {
+                    "spec": {
+                        "restartPolicy": "Never",
+                        "containers": [
+                            {"name": "main", "image": "w", "command": ["python", "-c", "import time; time.sleep(60)"]}
+                        ],
+                    }
+                },
+            },
+        },
+    )
+
+    def failed():
+        job = batch.read_namespaced_job_status("slowpoke", kube_namespace)
+        return job if job.status.conditions else None
+
+    job = wait_for(failed, timeout=20, what="job deadline")
+    wait_for(
+        lambda: not core.list_namespaced_pod(kube_namespace, label_selector="job-name=slowpoke").items,
+        timeout=20,
+        what="deadline pod deleted",
+    )
+
+    assert [(c.type, c.reason) for c in job.status.conditions] == [("Failed", "DeadlineExceeded")]
+    assert job.status.active is None
