@@ -26,6 +26,10 @@ Fixtures:
 ``node_agent`` (function)
     A started :class:`~tests.support.kube.node_agent.NodeAgent` serving
     ``kube_namespace`` (runs pods and Jobs there).
+``node_agent_factory`` (function)
+    ``node_agent_factory(**kwargs)`` starts a ``NodeAgent`` with your options
+    (``env=``, ``behaviour_for=``, ``python=``, ``workdir=``, ``namespaces=``,
+    default ``[kube_namespace]``); all are stopped afterwards.
 ``fault_proxy`` (function)
     A started :class:`~tests.support.kube.proxy.FaultProxy` in front of the
     apiserver; ``fault_proxy.kubeconfig`` reaches the cluster through it.
@@ -58,6 +62,7 @@ __all__ = [
     "kube_cluster_factory",
     "kube_namespace",
     "node_agent",
+    "node_agent_factory",
     "require_kube_cluster",
     "validate_manifest",
     "worker_kubeconfig",
@@ -170,6 +175,24 @@ def node_agent(kube_cluster, kube_namespace):
     yield agent
     agent.stop()
     api_client.close()
+
+
+@pytest.fixture
+def node_agent_factory(kube_cluster, kube_namespace):
+    if not kube_cluster.is_test_cluster:
+        pytest.skip("the node agent only runs against the loopback test cluster")
+    agents: list[NodeAgent] = []
+
+    def start(**kwargs) -> NodeAgent:
+        kwargs.setdefault("namespaces", [kube_namespace])
+        agent = NodeAgent(kube_cluster.api_client(), **kwargs)
+        agents.append(agent)
+        return agent.start()
+
+    yield start
+    for agent in agents:
+        agent.stop()
+        agent.api_client.close()
 
 
 @pytest.fixture

@@ -538,3 +538,15 @@ def test_job_over_active_deadline_fails_and_its_pod_is_deleted(kube_api, kube_na
 
     assert [(c.type, c.reason) for c in job.status.conditions] == [("Failed", "DeadlineExceeded")]
     assert job.status.active is None
+
+
+def test_node_agent_factory_gives_containers_the_chosen_environment(kube_api, kube_namespace, node_agent_factory):
+    node_agent_factory(env={"DATABASE_URL": "postgres://example/test_wicn"})
+    core = _core(kube_api)
+    core.create_namespaced_pod(
+        kube_namespace, _pod("envprobe", "import os; print(os.environ.get('DATABASE_URL'), 'HOME' in os.environ)")
+    )
+
+    wait_for_pod(core, kube_namespace, "envprobe", phases={"Succeeded"})
+
+    assert core.read_namespaced_pod_log("envprobe", kube_namespace) == "postgres://example/test_wicn False\n"
