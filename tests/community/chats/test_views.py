@@ -83,7 +83,7 @@ def test_host_list_query_count_is_constant(client, django_assert_max_num_queries
         CoffeeChatFactory(host=host)
     client.force_login(member)
 
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("chats:hosts"))
 
     assert response.text.count("See times") == hosts
@@ -221,7 +221,7 @@ def test_my_chats_query_count_is_constant(client, guest, django_assert_max_num_q
         CoffeeChatFactory(guest=guest, start=timezone.now() - timedelta(days=5), status=ChatStatus.COMPLETED)
     client.force_login(guest)
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         response = client.get(reverse("chats:mine"))
 
     assert len(response.context["upcoming"]) == chats
