@@ -69,3 +69,15 @@ def next_interval(
         if latest.start > candidate.start and latest.start >= start_date:
             candidate = latest
     return candidate
+
+
+def describe_schedule(schedule: str) -> str:
+    """A cron line in words ("At 03:30 AM"), for people."""
+    if not schedule:
+        return "Manual runs only"
+    from cron_descriptor import get_description
+
+    try:
+        return str(get_description(schedule))
+    except Exception:  # noqa: BLE001 - a description is a nicety; the raw cron line is still right
+        return schedule

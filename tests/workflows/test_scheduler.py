@@ -135,12 +135,12 @@ def test_max_active_runs_holds_later_runs_queued(monkeypatch):
     first = services.trigger_dag(dag=d, logical_date=timezone.now() - timedelta(minutes=1))
     second = services.trigger_dag(dag=d)
     scheduler = Scheduler(executor_names=["inline"], bag=bag, max_loops=1)
-    scheduler._start()
+    scheduler.start()
     try:
         scheduler._start_runs(timezone.now())
         assert dict(DagRun.objects.values_list("pk", "state")) == {first.pk: "running", second.pk: "queued"}
     finally:
-        scheduler._shutdown()
+        scheduler.shutdown()
     _run_until_done(bag)
     assert set(DagRun.objects.values_list("state", flat=True)) == {"success"}
 
@@ -232,7 +232,9 @@ def test_executor_refusal_fails_the_try_with_its_reason(monkeypatch):
     bag = install_dags(monkeypatch, d)
     run = services.trigger_dag(dag=d)
     _run_until_done(bag, run.pk)
-    assert TaskTry.objects.get().reason == "executor 'inline' could not take the try: ConnectionError: broker unreachable"
+    assert (
+        TaskTry.objects.get().reason == "executor 'inline' could not take the try: ConnectionError: broker unreachable"
+    )
 
 
 def test_second_scheduler_on_sqlite_is_refused(monkeypatch, settings):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cron_descriptor import get_description
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -14,6 +13,7 @@ from workflows.dagbag import get_dagbag
 from workflows.errors import InvalidParams, WorkflowError
 from workflows.models import DagRun
 from workflows.runner import dry_run_task
+from workflows.timetables import describe_schedule
 
 
 def _parse_params(pairs: list[str]) -> dict[str, str]:
@@ -24,15 +24,6 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
             raise CommandError(f"--param takes key=value, not {pair!r}")
         params[key] = value
     return params
-
-
-def describe_schedule(schedule: str) -> str:
-    if not schedule:
-        return "manual only"
-    try:
-        return str(get_description(schedule))
-    except Exception:  # noqa: BLE001 - a description is a nicety; the raw cron line is still right
-        return schedule
 
 
 class Command(BaseCommand):

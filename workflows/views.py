@@ -1,0 +1,142 @@
+"""The staff UI: DAGs, their runs as a grid, triggering, clearing and the log of each try. Builders only."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from community.members.permissions import builder_required
+from workflows import queries, services
+from workflows.dagbag import get_dagbag
+from workflows.enums import DagRunState
+from workflows.errors import DagNotFound, InvalidParams, WorkflowError
+from workflows.forms import ClearForm, PauseForm, TriggerForm
+from workflows.models import DagRun
+from workflows.sdk import DAG
+from workflows.timetables import describe_schedule
+
+
+def _dag_or_404(dag_id: str) -> DAG:
+    try:
+        return get_dagbag().get(dag_id)
+    except DagNotFound as exc:
+        raise Http404(str(exc)) from exc
+
+
+@builder_required
+def dag_list(request: HttpRequest) -> HttpResponse:
+    bag = get_dagbag()
+    dag_ids = sorted(bag.dags)
+    records = queries.dag_records_by_id(dag_ids)
+    recent = queries.recent_run_states(dag_ids)
+    rows = [
+        {
+            "dag": bag.dags[dag_id],
+            "record": records.get(dag_id),
+            "schedule": describe_schedule(bag.dags[dag_id].schedule or ""),
+            "runs": recent.get(dag_id, []),
+        }
+        for dag_id in dag_ids
+    ]
+    return render(request, "workflows/dag_list.html", {"rows": rows, "import_errors": bag.import_errors})
+
+
+def _grid_context(dag: DAG) -> dict[str, object]:
+    grid = queries.grid_for_dag(dag.dag_id, dag.topological_task_ids())
+    active = any(run.state in (DagRunState.QUEUED, DagRunState.RUNNING) for run in grid.runs)
+    return {"dag": dag, "grid": grid, "active": active}
+
+
+@builder_required
+def dag_detail(request: HttpRequest, dag_id: str) -> HttpResponse:
+    dag = _dag_or_404(dag_id)
+    record = queries.dag_records_by_id([dag_id]).get(dag_id)
+    context = {
+        **_grid_context(dag),
+        "record": record,
+        "schedule": describe_schedule(dag.schedule or ""),
+        "trigger_form": TriggerForm(dag=dag),
+    }
+    return render(request, "workflows/dag_detail.html", context)
+
+
+@builder_required
+def dag_grid(request: HttpRequest, dag_id: str) -> HttpResponse:
+    """The grid alone, polled by htmx while runs are active."""
+    return render(request, "workflows/_grid.html", _grid_context(_dag_or_404(dag_id)))
+
+
+@builder_required
+def trigger(request: HttpRequest, dag_id: str) -> HttpResponse:
+    dag = _dag_or_404(dag_id)
+    form = TriggerForm(request.POST or None, dag=dag)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.trigger_dag(dag=dag, params=form.params(), triggered_by=request.user)
+        except InvalidParams as exc:
+            for name, message in exc.errors.items():
+                form.add_error(name if name in form.fields else None, message)
+        except WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Triggered {dag_id}: {run.run_id}.")
+            return redirect("workflows:dag_detail", dag_id=dag_id)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "workflows/trigger.html", {"dag": dag, "form": form}, status=status)
+
+
+@builder_required
+@require_POST
+def set_paused(request: HttpRequest, dag_id: str) -> HttpResponse:
+    dag = _dag_or_404(dag_id)
+    form = PauseForm(request.POST)
+    form.is_valid()
+    paused = bool(form.cleaned_data.get("paused"))
+    services.set_dag_paused(dag=dag, paused=paused)
+    messages.success(request, f"{dag_id} is {'paused' if paused else 'active'}.")
+    if request.POST.get("next") == "detail":
+        return redirect("workflows:dag_detail", dag_id=dag_id)
+    return redirect("workflows:dag_list")
+
+
+@builder_required
+def task_instance(request: HttpRequest, dag_id: str, run_pk: int, task_id: str) -> HttpResponse:
+    dag = _dag_or_404(dag_id)
+    try:
+        try_number = int(request.GET.get("try", "") or 0) or None
+    except ValueError:
+        try_number = None
+    try:
+        ti, attempt = queries.task_try(dag_id=dag_id, run_pk=run_pk, task_id=task_id, try_number=try_number)
+    except queries.TaskInstance.DoesNotExist as exc:
+        raise Http404("No such task in this run.") from exc
+    context = {
+        "dag": dag,
+        "ti": ti,
+        "run": ti.run,
+        "attempt": attempt,
+        "tries": list(ti.tries.only("try_number", "state", "task_instance_id")),
+        "clear_form": ClearForm(),
+        "task": dag.tasks.get(task_id),
+    }
+    return render(request, "workflows/task_instance.html", context)
+
+
+@builder_required
+@require_POST
+def clear(request: HttpRequest, dag_id: str, run_pk: int, task_id: str) -> HttpResponse:
+    dag = _dag_or_404(dag_id)
+    run = get_object_or_404(DagRun, pk=run_pk, dag__dag_id=dag_id)
+    form = ClearForm(request.POST)
+    form.is_valid()
+    try:
+        cleared = services.clear_task_instances(
+            run=run, dag=dag, task_ids=[task_id], downstream=bool(form.cleaned_data.get("downstream"))
+        )
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Cleared {', '.join(cleared)}; they will run again.")
+    return redirect("workflows:task_instance", dag_id=dag_id, run_pk=run_pk, task_id=task_id)
