@@ -76,7 +76,7 @@ def test_dag_list_shows_schedule_in_words_and_import_errors(client, monkeypatch)
     d = _dag(
         "nightly",
         schedule="30 3 * * *",
-        start_date=__import__("datetime").datetime(2025, 1, 1, tzinfo=__import__("datetime").UTC),
+        start_date=datetime(2025, 1, 1, tzinfo=UTC),
     )
     failure = ImportFailure(
         "community.podcasts.dags", "NameError: name 'oops' is not defined", "Traceback (most recent call last):\n  ..."
