@@ -7,3 +7,4 @@ class WorkflowsConfig(AppConfig):
 
     def ready(self) -> None:
         from workflows import checks  # noqa: F401 - registers the system checks
+        from workflows.kubernetes import checks as kubernetes_checks  # noqa: F401 - the Kubernetes executor's
