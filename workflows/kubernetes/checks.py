@@ -1,7 +1,8 @@
 """System checks of the Kubernetes executor's settings (`python manage.py check`).
 
-They run only when the Kubernetes executor is among WORKFLOWS_EXECUTORS (by its alias or its
-dotted path), and never import the Kubernetes client.
+An empty KUBERNETES_NAMESPACE is workflows.E001 (workflows/checks.py). These run only when the
+Kubernetes executor is among WORKFLOWS_EXECUTORS (by its alias or its dotted path), and never
+import the Kubernetes client.
 """
 
 from __future__ import annotations
@@ -30,14 +31,6 @@ def check_kubernetes_executor(app_configs: Any = None, **kwargs: Any) -> list[Ch
     if not kubernetes_executor_configured():
         return []
     errors: list[CheckMessage] = []
-    if not kubernetes_settings.NAMESPACE:
-        errors.append(
-            Error(
-                'executor "kubernetes" is configured but KUBERNETES_NAMESPACE is empty',
-                hint="Set the KUBERNETES_NAMESPACE environment variable to the namespace the worker pods run in.",
-                id="workflows.E101",
-            )
-        )
     errors.extend(_check_template(kubernetes_settings.POD_TEMPLATE_FILE))
     errors.extend(_check_hook(kubernetes_settings.POD_MUTATION_HOOK))
     errors.extend(_check_numbers())
@@ -47,7 +40,7 @@ def check_kubernetes_executor(app_configs: Any = None, **kwargs: Any) -> list[Ch
             Error(
                 f"the kubeconfig {config_file} (KUBERNETES_CONFIG_FILE or KUBECONFIG) does not exist",
                 hint="Point KUBECONFIG at an existing file, or unset it to use the in-cluster service account.",
-                id="workflows.E105",
+                id="workflows.E104",
             )
         )
     return errors
@@ -62,7 +55,7 @@ def _check_template(path: Path) -> list[CheckMessage]:
                 str(exc),
                 hint="POD_TEMPLATE_FILE must name a readable Pod manifest with a container named 'base' "
                 "(start from deploy/kubernetes/pod-template.yaml).",
-                id="workflows.E102",
+                id="workflows.E101",
             )
         ]
     return []
@@ -78,7 +71,7 @@ def _check_hook(path: str) -> list[CheckMessage]:
             Error(
                 f"the pod mutation hook {path!r} cannot be imported: {exc}",
                 hint="KUBERNETES_POD_MUTATION_HOOK must be the dotted path of a function, e.g. 'myapp.pods.mutate'.",
-                id="workflows.E103",
+                id="workflows.E102",
             )
         ]
     if not callable(hook):
@@ -86,7 +79,7 @@ def _check_hook(path: str) -> list[CheckMessage]:
             Error(
                 f"the pod mutation hook {path!r} is not callable",
                 hint="Name a function that receives a pod dict and changes it (or returns a new one).",
-                id="workflows.E103",
+                id="workflows.E102",
             )
         ]
     return []
@@ -102,7 +95,7 @@ def _check_numbers() -> list[CheckMessage]:
             Error(
                 "KUBERNETES_DELETE_POLICY is not a known policy",
                 hint=f"Use one of: {choices}.",
-                id="workflows.E104",
+                id="workflows.E103",
             )
         )
     positive = {
@@ -117,7 +110,7 @@ def _check_numbers() -> list[CheckMessage]:
                 Error(
                     f"{name} must be positive, not {value}",
                     hint=f"Remove {name} to use its default.",
-                    id="workflows.E106",
+                    id="workflows.E105",
                 )
             )
     return errors
