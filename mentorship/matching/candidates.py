@@ -119,7 +119,7 @@ class Options:
     reference_date: date | None = None
     ideal_gap_years: tuple[int, int] = (2, 15)
     """A mentor this many more years of experience than the mentee scores full experience points."""
-    solve_first: int = 4
+    solve_first: int = 2
     """Each mentee's best this-many edges are solved first; the rest join only if the optimality
     certificate asks for them (see solver). It changes the speed, never the result."""
 

@@ -130,23 +130,25 @@ def _scan_block(
 def best_per_mentor(edges: Edges, *, capacity: IntArray, per_place: int, extra: int) -> npt.NDArray[np.bool_]:
     """Each mentor's `per_place * capacity + extra` best-scoring edges (ties broken arbitrarily).
 
-    Scores are first bucketed to find, per mentor, a cut that keeps at least that many edges, so
-    that only those few are sorted.
+    Scores are bucketed to find, per mentor, the bucket where that count is reached: edges above it
+    are all kept, and the bucket itself is cut to size in edge order. No sort of all edges needed.
     """
     chosen = np.zeros(len(edges), dtype=np.bool_)
     if not len(edges):
         return chosen
     n_mentors = capacity.shape[0]
-    buckets = 512
+    buckets = 1024
     mentor = edges.mentor.astype(np.int64)
     bucket = edges.score * buckets // (int(edges.score.max()) + 1)
     counts = np.bincount(mentor * buckets + bucket, minlength=n_mentors * buckets).reshape(n_mentors, buckets)
-    at_or_above = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]
+    above = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]  # above[j, b]: edges of j in bucket b or higher
     wanted = per_place * capacity + extra
-    cut = np.maximum((at_or_above >= wanted[:, None]).sum(axis=1) - 1, 0)
-    candidates = np.nonzero(bucket >= cut[mentor])[0]
-    order = candidates[np.lexsort((-edges.score[candidates], mentor[candidates]))]
+    cut = np.maximum((above >= wanted[:, None]).sum(axis=1) - 1, 0)
+    strictly_above = np.where(cut + 1 < buckets, above[np.arange(n_mentors), np.minimum(cut + 1, buckets - 1)], 0)
+    chosen[bucket > cut[mentor]] = True
+    at_cut = np.flatnonzero(bucket == cut[mentor])
+    order = at_cut[np.argsort(mentor[at_cut], kind="stable")]
     sorted_mentor = mentor[order]
     rank = np.arange(order.shape[0]) - np.searchsorted(sorted_mentor, sorted_mentor, side="left")
-    chosen[order[rank < wanted[sorted_mentor]]] = True
+    chosen[order[rank < (wanted - strictly_above)[sorted_mentor]]] = True
     return chosen

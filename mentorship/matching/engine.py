@@ -12,6 +12,12 @@ from mentorship.matching.result import Explanation, MatchResult, Pair, ScorePart
 from mentorship.matching.scoring import SCALE, Encoded, Evaluation, IntArray, encode, evaluate
 from mentorship.matching.solver import max_score_assignment
 
+START_PER_PLACE = 10
+START_EXTRA = 20
+"""Each mentor's best `START_PER_PLACE * capacity + START_EXTRA` edges join the first solve. Mentors
+are the scarce side, so their prices are set by their best few applicants: with these sizes the
+certificate usually holds after the first solve (measured on the benchmark cohort)."""
+
 
 class MatchingInputError(ValueError):
     """The run cannot start as asked (an impossible pin, an unknown candidate); the message says why."""
@@ -64,7 +70,9 @@ def match(
     edge_mentee, edge_mentor, edge_score = edges.mentee[open_edge], edges.mentor[open_edge], edges.score[open_edge]
     # The solver starts from each mentee's and each mentor's best few edges; it proves the result
     # optimal over all of them (see solver), so these sizes tune speed only.
-    edge_top = edges.top | best_per_mentor(edges, capacity=capacity, per_place=2, extra=4)
+    edge_top = edges.top | best_per_mentor(
+        edges, capacity=np.maximum(capacity, 0), per_place=START_PER_PLACE, extra=START_EXTRA
+    )
     edge_top = edge_top[open_edge]
     # Solve over the free mentees only: their positions in free_rows are the solver's node numbers.
     position = np.full(len(mentees), -1, dtype=np.int64)
@@ -214,8 +222,8 @@ def explain(mentor: Mentor, mentee: Mentee, evaluation: Evaluation, k: int) -> E
     )
 
 
-def _points(value: np.floating | float) -> float:
-    return round(float(value), 2)
+def _points(hundredths: np.integer | int) -> float:
+    return round(int(hundredths) / SCALE, 2)
 
 
 def score_matrix(
