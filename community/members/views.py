@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -7,24 +6,20 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from community.members import queries, services
+from community.members.conf import app_settings
 from community.members.enums import Visibility
 from community.members.errors import MembersError
 from community.members.forms import DirectoryFilterForm, ProfileForm
 
-DIRECTORY_PAGE_SIZE = 24
-HOME_FACES = 6
-
 
 def home(request: HttpRequest) -> HttpResponse:
-    faces = list(
-        queries.visible_profiles(viewer=None).prefetch_related("interests").order_by("-created_at")[:HOME_FACES]
-    )
+    newest_public = queries.visible_profiles(viewer=None).prefetch_related("interests").order_by("-created_at")
+    faces = list(newest_public[: app_settings.HOME_FACES])
     return render(request, "members/home.html", {"faces": faces})
 
 
 def code_of_conduct(request: HttpRequest) -> HttpResponse:
-    contact = getattr(settings, "CODE_OF_CONDUCT_CONTACT", "") or settings.DEFAULT_FROM_EMAIL
-    return render(request, "members/code_of_conduct.html", {"conduct_contact": contact})
+    return render(request, "members/code_of_conduct.html", {"conduct_contact": app_settings.CONDUCT_CONTACT})
 
 
 @login_required
@@ -60,7 +55,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         name, area = form.cleaned_data["q"], form.cleaned_data["area"]
     profiles = queries.directory_profiles(viewer=request.user, name=name, area_slug=area)
-    page = Paginator(profiles, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(profiles, app_settings.DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     template = "members/_directory_results.html" if request.htmx else "members/directory.html"

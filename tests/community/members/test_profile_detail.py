@@ -101,3 +101,12 @@ def test_code_of_conduct_page_explains_how_to_report(client):
     assert "<h1>Code of conduct</h1>" in body
     assert "Reporting a concern" in body
     assert "mailto:" in body
+
+
+@pytest.mark.django_db
+def test_code_of_conduct_names_the_configured_contact(client, settings):
+    settings.MEMBERS_CONDUCT_CONTACT = "conduct@wicn.example.org"
+
+    body = client.get("/code-of-conduct/").content.decode()
+
+    assert 'href="mailto:conduct@wicn.example.org"' in body
