@@ -9,7 +9,7 @@ register = template.Library()
 
 @register.simple_tag
 def workshop_when(workshop: Workshop) -> str:
-    """ "Tuesday 3 March 2026, 15:30–17:00 (Europe/Berlin, CET)" in the active zone, which is always named."""
+    """E.g. "Tuesday 3 March 2026, 15:30 to 17:00" with the active zone named, as in "(Europe/Berlin, CET)"."""
     start = timezone.localtime(workshop.starts_at)
     end = timezone.localtime(workshop.ends_at)
     same_day = start.date() == end.date()
@@ -17,4 +17,4 @@ def workshop_when(workshop: Workshop) -> str:
     zone = timezone.get_current_timezone_name()
     abbreviation = date_format(start, "T")
     zone_text = zone if abbreviation in {zone, ""} or abbreviation.startswith(("+", "-")) else f"{zone}, {abbreviation}"
-    return f"{date_format(start, 'l j F Y, H:i')}–{end_text} ({zone_text})"
+    return f"{date_format(start, 'l j F Y, H:i')}\N{EN DASH}{end_text} ({zone_text})"
