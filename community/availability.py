@@ -22,6 +22,7 @@ Daylight-saving decisions, on purpose:
 
 from __future__ import annotations
 
+import bisect
 import enum
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -123,14 +124,15 @@ def open_slots(
     if until is not None:
         _require_aware(until)
         last = min(last, until)
-    bookings_per_week = _bookings_per_week(busy_list, schedule.zone)
+    zone = schedule.zone
+    bookings_per_week = _bookings_per_week(busy_list, zone)
+    index = _BusyIndex(busy_list, schedule.buffer)
+    earliest = now + schedule.min_notice
     found = []
-    for slot in _candidates(
-        schedule, _local_date(now, schedule.zone) - timedelta(days=1), _local_date(last, schedule.zone)
-    ):
-        if slot.start > last:
+    for slot in _candidates(schedule, _local_date(now, zone) - timedelta(days=1), _local_date(last, zone)):
+        if slot.start < earliest or slot.start > last:
             continue
-        if _refusal(schedule, slot, busy=busy_list, now=now, bookings_per_week=bookings_per_week) is None:
+        if _refusal(schedule, slot, busy=index, now=now, bookings_per_week=bookings_per_week) is None:
             found.append(slot)
     return sorted(found)
 
@@ -154,7 +156,11 @@ def refusal_for(schedule: Schedule, *, start: datetime, busy: Iterable[Interval]
     if slot is None:
         return Refusal.OUTSIDE_RULES
     return _refusal(
-        schedule, slot, busy=busy_list, now=now, bookings_per_week=_bookings_per_week(busy_list, schedule.zone)
+        schedule,
+        slot,
+        busy=_BusyIndex(busy_list, schedule.buffer),
+        now=now,
+        bookings_per_week=_bookings_per_week(busy_list, schedule.zone),
     )
 
 
@@ -179,7 +185,7 @@ def _refusal(
     schedule: Schedule,
     slot: Slot,
     *,
-    busy: Sequence[Interval],
+    busy: _BusyIndex,
     now: datetime,
     bookings_per_week: dict[tuple[int, int], int],
 ) -> Refusal | None:
@@ -190,7 +196,7 @@ def _refusal(
         return Refusal.PAST_HORIZON
     if _local_date(slot.start, zone) in schedule.blocked_dates:
         return Refusal.BLOCKED_DATE
-    if any(_overlaps(slot, other, schedule.buffer) for other in busy):
+    if busy.conflicts(slot):
         return Refusal.TAKEN
     if (
         schedule.weekly_cap is not None
@@ -263,8 +269,23 @@ def _bookings_per_week(busy: Iterable[Interval], zone: ZoneInfo) -> dict[tuple[i
     return counts
 
 
-def _overlaps(slot: Slot, other: Interval, buffer: timedelta) -> bool:
-    return slot.start < other.end + buffer and other.start < slot.end + buffer
+class _BusyIndex:
+    """Busy intervals sorted by start, answering "does this slot come within `buffer` of any?" in O(log n)."""
+
+    def __init__(self, busy: Iterable[Interval], buffer: timedelta) -> None:
+        ordered = sorted(busy, key=lambda interval: interval.start)
+        self._starts = [interval.start for interval in ordered]
+        # The latest end among the first i intervals: overlapping bookings need not be sorted by end.
+        self._max_ends: list[datetime] = []
+        for interval in ordered:
+            self._max_ends.append(max(interval.end, self._max_ends[-1]) if self._max_ends else interval.end)
+        self._buffer = buffer
+
+    def conflicts(self, slot: Slot) -> bool:
+        # Intervals starting before the slot's end (plus buffer) are candidates; one of them
+        # conflicts exactly when the latest end among them reaches past the slot's start (minus buffer).
+        count = bisect.bisect_left(self._starts, slot.end + self._buffer)
+        return count > 0 and self._max_ends[count - 1] + self._buffer > slot.start
 
 
 def _local_date(instant: datetime, zone: tzinfo) -> date:

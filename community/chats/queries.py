@@ -87,11 +87,14 @@ def hosts_for_browsing(
     listings = []
     for host in _with_schedule(hosts.order_by("user__profile__display_name", "pk"), now=now, until=until):
         busy = [Interval(chat.start, chat.end) for chat in host.occupying_chats]
-        slots = open_slots(host.schedule(), busy=busy, now=now)
-        soon_count = sum(1 for slot in slots if slot.start < now + soon)
-        if only_with_slots and not soon_count:
+        schedule = host.schedule()
+        # The coming days answer both questions for most hosts; only a host with nothing soon
+        # needs the rest of their horizon searched for a next slot.
+        slots = open_slots(schedule, busy=busy, now=now, until=now + soon)
+        if only_with_slots and not slots:
             continue
-        listings.append(HostListing(host=host, next_slot=slots[0] if slots else None, slots_soon=soon_count))
+        next_slot = slots[0] if slots else next(iter(open_slots(schedule, busy=busy, now=now)), None)
+        listings.append(HostListing(host=host, next_slot=next_slot, slots_soon=len(slots)))
     return listings
 
 
