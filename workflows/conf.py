@@ -24,7 +24,18 @@ BUILTIN_EXECUTORS: dict[str, str] = {
 
 
 def _get(name: str, default: Any) -> Any:
-    return getattr(settings, f"WORKFLOWS_{name}", default)
+    """A Django setting `WORKFLOWS_<name>`, else the environment variable of the same name, else the default."""
+    key = f"WORKFLOWS_{name}"
+    if hasattr(settings, key):
+        return getattr(settings, key)
+    raw = os.environ.get(key)
+    if raw is None or isinstance(default, dict):
+        return default
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, list):
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    return raw
 
 
 class WorkflowsSettings:
@@ -123,8 +134,7 @@ class WorkflowsSettings:
     @property
     def DAG_MODULES(self) -> list[str]:
         """Extra modules to load DAGs from, beside each installed app's `dags.py`."""
-        from_env = [m for m in os.environ.get("WORKFLOWS_DAG_MODULES", "").split(",") if m]
-        return list(_get("DAG_MODULES", from_env))
+        return list(_get("DAG_MODULES", []))
 
     @property
     def DAGS_PAUSED_ON_CREATION(self) -> bool:

@@ -333,7 +333,10 @@ class PythonTask(BaseOperator):
     def execute(self, context: Context) -> Any:
         args = _resolve(list(self.op_args), context)
         kwargs = _resolve(self.op_kwargs, context)
-        signature = inspect.signature(self.python_callable)
+        try:
+            signature = inspect.signature(self.python_callable)
+        except (TypeError, ValueError):  # some builtins have none; they get no context
+            return self.python_callable(*args, **kwargs)
         accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values())
         for name in Context.INJECTABLE | {"context"}:
             if name in kwargs or not (name in signature.parameters or accepts_any):

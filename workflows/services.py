@@ -600,9 +600,10 @@ def hand_back_try(*, ti_id: int, try_number: int, reason: str) -> bool:
         ti = TaskInstance.objects.select_for_update().filter(pk=ti_id).first()
         if ti is None:
             return False
-        updated = TaskTry.objects.filter(
-            task_instance=ti, try_number=try_number, state__in=[TryState.QUEUED, TryState.RUNNING]
-        ).update(state=TryState.HANDED_BACK, reason=reason, ended_at=timezone.now())
+        # Only a try that never started can go back; one that started ends by its runner or by failing.
+        updated = TaskTry.objects.filter(task_instance=ti, try_number=try_number, state=TryState.QUEUED).update(
+            state=TryState.HANDED_BACK, reason=reason, ended_at=timezone.now()
+        )
         if not updated or ti.try_number != try_number:
             return False
         ti.state = TaskState.SCHEDULED

@@ -25,7 +25,6 @@ launching them again.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import queue
@@ -54,7 +53,7 @@ from workflows.executors.base import (
     Workload,
 )
 from workflows.kubernetes import records
-from workflows.kubernetes.client import ApiCallCounter, CountingApiClient, make_api_client
+from workflows.kubernetes.client import ApiCallCounter, CountingApiClient, make_api_client, raw, raw_json
 from workflows.kubernetes.conf import DeletePolicy, kubernetes_settings
 from workflows.kubernetes.launcher import ADOPTED, CREATED, FORBIDDEN, RETRY_LATER, LaunchResult, PodLauncher
 from workflows.kubernetes.outcomes import PodOutcome, PodProgress, pod_outcome
@@ -203,6 +202,10 @@ class KubernetesExecutor(BaseExecutor):
         # Called in the watcher's thread: hand over and wake the scheduler.
         self._pod_events.put(event)
         self.wake()
+
+    def idle(self) -> bool:
+        """Whether no pod is being launched, watched or finished (nothing is left to report)."""
+        return not self._tracked and not self._finishing
 
     def slots_available(self) -> int | None:
         return max(kubernetes_settings.PARALLELISM - len(self._tracked), 0)
@@ -413,20 +416,22 @@ class KubernetesExecutor(BaseExecutor):
             events.append(TryLog(key[0], key[1], f"\n{pod_log_header(name)}\n(no container ran: {outcome.reason})\n"))
         if delete:
             self._delete_pod(name)
-        state = "success" if outcome.progress == PodProgress.SUCCEEDED else "failed"
-        events.append(TryFinished(key[0], key[1], state, reason=outcome.reason, exit_code=outcome.exit_code))
+        if outcome.progress == PodProgress.SUCCEEDED:
+            events.append(TryFinished(key[0], key[1], "success", reason=outcome.reason, exit_code=outcome.exit_code))
+        else:
+            events.append(TryFinished(key[0], key[1], "failed", reason=outcome.reason, exit_code=outcome.exit_code))
         return events
 
     def _read_log(self, name: str) -> str:
         assert self.core is not None
         header = pod_log_header(name)
         try:
-            response = self.core.read_namespaced_pod_log(
+            response = raw(
+                self.core.read_namespaced_pod_log,
                 name,
                 self.namespace,
                 container=BASE_CONTAINER,
                 limit_bytes=kubernetes_settings.LOG_MAX_BYTES,
-                _preload_content=False,
                 _request_timeout=(10, 60),
             )
             try:
@@ -443,7 +448,7 @@ class KubernetesExecutor(BaseExecutor):
     def _delete_pod(self, name: str) -> list[Event]:
         assert self.core is not None
         try:
-            response = self.core.delete_namespaced_pod(name, self.namespace, _preload_content=False)
+            response = raw(self.core.delete_namespaced_pod, name, self.namespace)
             response.release_conn()
         except ApiException as exc:
             if exc.status != 404:
@@ -460,8 +465,8 @@ class KubernetesExecutor(BaseExecutor):
                 "annotations": {SCHEDULER_LABEL: self.scheduler_label},
             }
         }
-        response = self.core.patch_namespaced_pod(
-            name, self.namespace, body, _content_type="application/merge-patch+json", _preload_content=False
+        response = raw(
+            self.core.patch_namespaced_pod, name, self.namespace, body, _content_type="application/merge-patch+json"
         )
         response.release_conn()
         return []
@@ -513,19 +518,18 @@ class KubernetesExecutor(BaseExecutor):
                 by_key[(identity.task_instance_id, identity.try_number)] = pod
         not_adopted: list[Orphan] = []
         for orphan in orphans:
-            pod = by_name.get(orphan.external_id) if orphan.external_id else None
-            pod = pod or by_key.get(orphan.workload.key)
-            if pod is None or (pod.get("metadata") or {}).get("deletionTimestamp"):
+            found = by_name.get(orphan.external_id) or by_key.get(orphan.workload.key)
+            if found is None or (found.get("metadata") or {}).get("deletionTimestamp"):
                 not_adopted.append(orphan)
                 continue
-            name = pod["metadata"]["name"]
+            name = found["metadata"]["name"]
             try:
                 self._relabel(name)
             except ApiException as exc:
                 logger.warning("could not adopt pod %s: %s", name, _describe_error(exc))
                 not_adopted.append(orphan)
                 continue
-            self._track(_Tracked(key=orphan.workload.key, pod_name=name, launched=True, pod=pod))
+            self._track(_Tracked(key=orphan.workload.key, pod_name=name, launched=True, pod=found))
         adopted = len(orphans) - len(not_adopted)
         if adopted:
             logger.info("adopted %d pod(s) of schedulers that are gone", adopted)
@@ -533,13 +537,9 @@ class KubernetesExecutor(BaseExecutor):
 
     def _list_managed_pods(self) -> list[dict[str, Any]]:
         assert self.core is not None
-        response = self.core.list_namespaced_pod(
-            self.namespace, label_selector=f"{MANAGED_BY_LABEL}={MANAGED_BY}", _preload_content=False
+        body = raw_json(
+            self.core.list_namespaced_pod, self.namespace, label_selector=f"{MANAGED_BY_LABEL}={MANAGED_BY}"
         )
-        try:
-            body = json.loads(response.data)
-        finally:
-            response.release_conn()
         return list(body.get("items") or [])
 
     def _clean_up_after_gone_schedulers(self) -> None:
@@ -625,7 +625,7 @@ class KubernetesExecutor(BaseExecutor):
             logger.info("%d pod(s) left running for the next scheduler to adopt", running)
         if self.api_client is not None and self._given_client is None:
             with contextlib.suppress(Exception):
-                self.api_client.close()
+                self.api_client.close()  # type: ignore[no-untyped-call]
         return events
 
 

@@ -28,7 +28,7 @@ from workflows.executors.base import BaseExecutor, Event, TryFinished, TryHanded
 logger = logging.getLogger(__name__)
 
 
-def _worker_main(conn: Connection) -> None:
+def _worker_main(conn: Connection, stopping: Any) -> None:
     # The scheduler's handlers would stop the wrong loop; Ctrl-C in a terminal reaches the whole
     # process group, and the parent decides when its workers stop.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -43,6 +43,13 @@ def _worker_main(conn: Connection) -> None:
         if message is None:
             break
         ti_id, try_number = message
+        if stopping.is_set():  # the scheduler is shutting down: a try not yet started goes back
+            reply = ("skipped", ti_id, try_number, False, "")
+            try:
+                conn.send(reply)
+            except (BrokenPipeError, OSError):
+                break
+            continue
         try:
             result = run_try(ti_id, try_number)
             reply = ("done", ti_id, try_number, result.claimed, "")
@@ -98,6 +105,7 @@ class LocalExecutor(BaseExecutor):
         self.pending: deque[Workload] = deque()
         self.events: list[Event] = []
         self._context = multiprocessing.get_context("fork")
+        self._stopping = self._context.Event()
         self._ending = False
 
     def start(self) -> None:
@@ -108,7 +116,9 @@ class LocalExecutor(BaseExecutor):
     def _spawn(self) -> _Worker:
         connections.close_all()
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_worker_main, args=(child,), name="workflows-local-worker", daemon=True)
+        process = self._context.Process(
+            target=_worker_main, args=(child, self._stopping), name="workflows-local-worker", daemon=True
+        )
         process.start()
         child.close()
         return _Worker(process=process, conn=parent)
@@ -232,6 +242,7 @@ class LocalExecutor(BaseExecutor):
 
     def end(self, *, grace: float = 30.0) -> list[Event]:
         self._ending = True
+        self._stopping.set()
         events: list[Event] = [
             TryHandedBack(w.task_instance_id, w.try_number, reason="the scheduler stopped before the try started")
             for w in self.pending
@@ -258,10 +269,12 @@ class LocalExecutor(BaseExecutor):
                 w = worker.workload
                 worker.process.kill()
                 events.append(
-                    TryHandedBack(
+                    TryFinished(
                         w.task_instance_id,
                         w.try_number,
-                        reason=f"the scheduler shut down and stopped it after a {grace:g} s grace period",
+                        "failed",
+                        reason=f"the scheduler shut down and killed it after a {grace:g} s grace period",
+                        exit_code=137,
                     )
                 )
             with contextlib.suppress(BrokenPipeError, OSError):

@@ -8,8 +8,10 @@ verbs its Role needs.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -89,14 +91,14 @@ def load_configuration(*, config_file: str = "", context: str = "", pool_size: i
     """Client configuration from `config_file` (a kubeconfig) or, without one, the in-cluster account."""
     configuration = client.Configuration()
     if config_file:
-        config.load_kube_config(
+        config.load_kube_config(  # type: ignore[no-untyped-call]
             config_file=str(Path(config_file).expanduser()),
             context=context or None,
             client_configuration=configuration,
         )
     else:
         try:
-            config.load_incluster_config(client_configuration=configuration)
+            config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
         except ConfigException as exc:
             raise ConfigException(
                 f"no kubeconfig given (KUBERNETES_CONFIG_FILE, KUBECONFIG) and not running in a cluster: {exc}"
@@ -112,3 +114,21 @@ def make_api_client(
 ) -> CountingApiClient:
     configuration = load_configuration(config_file=config_file, context=context, pool_size=pool_size)
     return CountingApiClient(configuration, counter)
+
+
+def raw(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a client method for its raw urllib3 response (`_preload_content=False`).
+
+    The executor reads pods as plain JSON rather than paying to deserialise V1Pod models; the
+    client's type hints promise models, so this says plainly that what comes back is a response.
+    """
+    return method(*args, _preload_content=False, **kwargs)
+
+
+def raw_json(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """`raw()`, decoded as JSON, with the connection given back to the pool."""
+    response = raw(method, *args, **kwargs)
+    try:
+        return json.loads(response.data)
+    finally:
+        response.release_conn()

@@ -22,6 +22,8 @@ from typing import Any
 from kubernetes.client import CoreV1Api
 from kubernetes.client.exceptions import ApiException
 
+from workflows.kubernetes.client import raw
+
 logger = logging.getLogger(__name__)
 
 CREATED = "created"
@@ -104,8 +106,7 @@ class PodLauncher:
             attempt += 1
             self.api_calls += 1
             try:
-                response = self.api.create_namespaced_pod(self.namespace, pod, _preload_content=False)
-                response.release_conn()
+                raw(self.api.create_namespaced_pod, self.namespace, pod).release_conn()
             except ApiException as exc:
                 if exc.status == 409:
                     return LaunchResult(key, name, ADOPTED, "a pod of this try existed already", attempt)

@@ -108,7 +108,7 @@ def override_as_dict(override: object) -> PodDict:
     if hasattr(override, "openapi_types") and hasattr(override, "attribute_map"):
         from kubernetes.client import ApiClient
 
-        serialised = ApiClient().sanitize_for_serialization(override)
+        serialised = ApiClient().sanitize_for_serialization(override)  # type: ignore[no-untyped-call]
         if not isinstance(serialised, dict):
             raise PodTemplateError("pod_override must serialise to a mapping")
         return serialised

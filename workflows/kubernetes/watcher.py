@@ -27,6 +27,8 @@ from kubernetes.client import CoreV1Api
 from kubernetes.client.exceptions import ApiException
 from kubernetes.watch.watch import iter_resp_lines
 
+from workflows.kubernetes.client import raw, raw_json
+
 logger = logging.getLogger(__name__)
 
 HTTP_GONE = 410
@@ -153,13 +155,7 @@ class PodWatcher:
         self._stop.wait(delay * (0.8 + 0.4 * random.random()))  # noqa: S311 - jitter, not security
 
     def _relist(self) -> None:
-        response = self.api.list_namespaced_pod(
-            self.namespace, label_selector=self.label_selector, _preload_content=False
-        )
-        try:
-            body = json.loads(response.data)
-        finally:
-            response.release_conn()
+        body = raw_json(self.api.list_namespaced_pod, self.namespace, label_selector=self.label_selector)
         self.stats.lists += 1
         self._last_list = time.monotonic()
         current = {item["metadata"]["name"]: item for item in body.get("items") or []}
@@ -177,14 +173,14 @@ class PodWatcher:
 
     def _watch_once(self) -> None:
         self.stats.watches += 1
-        response = self.api.list_namespaced_pod(
+        response = raw(
+            self.api.list_namespaced_pod,
             self.namespace,
             label_selector=self.label_selector,
             watch=True,
             allow_watch_bookmarks=True,
             resource_version=self.resource_version,
             timeout_seconds=self.watch_timeout_seconds,
-            _preload_content=False,
             _request_timeout=(10, self.watch_timeout_seconds + 30),
         )
         self._response = response
@@ -202,7 +198,7 @@ class PodWatcher:
 
     @staticmethod
     def _events(response: Any) -> Iterator[dict[str, Any]]:
-        for line in iter_resp_lines(response):
+        for line in iter_resp_lines(response):  # type: ignore[no-untyped-call]
             if line and not line.isspace():
                 yield json.loads(line)
 

@@ -1,0 +1,46 @@
+"""DAGs that tests run in other processes (schedulers, Celery workers); loaded via WORKFLOWS_DAG_MODULES."""
+
+import os
+import signal
+
+from workflows.sdk import DAG, task
+
+HA_TASKS = int(os.environ.get("WICN_HA_TASKS", "500"))
+
+
+@task
+def record(task_id):
+    """Append this task's id to the file the test reads, so a second execution would show."""
+    with open(os.environ["WICN_TEST_OUT"], "a") as out:
+        out.write(f"{task_id}\n")
+
+
+@task(retries=1, retry_delay=0)
+def die_on_first_try(try_number):
+    if try_number == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return f"survived on try {try_number}"
+
+
+@task
+def double(value):
+    return value * 2
+
+
+@task
+def start():
+    return 21
+
+
+with DAG("ha_fanout", max_active_runs=1) as ha_fanout:
+    for i in range(HA_TASKS):
+        record.override(task_id=f"t{i:03d}")(f"t{i:03d}")
+
+with DAG("sigkill") as sigkill:
+    die_on_first_try()
+
+with DAG("celery_chain") as celery_chain:
+    double.override(executor="celery")(start.override(executor="celery")())
+
+with DAG("celery_sigkill") as celery_sigkill:
+    die_on_first_try.override(executor="celery")()
