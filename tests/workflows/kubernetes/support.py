@@ -26,11 +26,17 @@ def run_scheduler(
     executors: list[str] | None = None,
     seconds: float = 60.0,
 ) -> Scheduler:
-    """Start a scheduler, loop until `until()` or `seconds`, shut it down; fail if it timed out."""
+    """Start a scheduler, loop until `until()` and its Kubernetes executor is done with every pod
+    (log copied, pod deleted), or `seconds`; shut it down; fail if it timed out."""
     scheduler = Scheduler(executor_names=executors or ["kubernetes"], bag=bag)
     scheduler.start()
+
+    def done() -> bool:
+        executor = kubernetes_executor(scheduler)
+        return until() and (executor is None or executor.idle())
+
     try:
-        scheduler.run_until(until, max_seconds=seconds)
+        scheduler.run_until(done, max_seconds=seconds)
     finally:
         executor = kubernetes_executor(scheduler)
         scheduler.shutdown()
