@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -154,6 +154,8 @@ def approve_all(request: HttpRequest, slug: str) -> HttpResponse:
 @builder_required
 @require_POST
 def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    if decision not in {"approve", "reject"}:
+        raise Http404("Unknown decision.")
     pair = get_object_or_404(Match.objects.select_related("batch"), pk=pk)
     if decision == "approve":
         action, text = (lambda: services.approve_match(match_=pair, by=request.user)), "Pair approved."
