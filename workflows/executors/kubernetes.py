@@ -587,8 +587,30 @@ class KubernetesExecutor(BaseExecutor):
     def end(self, *, grace: float = 30.0) -> list[Event]:
         """Stop launching and watching. Pods already created keep running for the next scheduler to adopt;
         tries whose pod was never created are handed back."""
+        if self._ending:
+            return []
         self._ending = True
         deadline = time.monotonic() + grace
+        events = self._stop_launching(deadline)
+        while self._finishing and time.monotonic() < deadline:
+            self._apply_pod_events()
+            self._collect_finished(events)
+            time.sleep(0.02)
+        self._collect_finished(events)
+        if self.watcher is not None:
+            self.watcher.stop()
+        if self._finishers is not None:
+            self._finishers.shutdown(wait=False, cancel_futures=True)
+        running = sum(1 for t in self._tracked.values() if t.launched and not t.finishing)
+        if running:
+            logger.info("%d pod(s) left running for the next scheduler to adopt", running)
+        if self.api_client is not None and self._given_client is None:
+            with contextlib.suppress(Exception):
+                self.api_client.close()  # type: ignore[no-untyped-call]
+        return events
+
+    def _stop_launching(self, deadline: float) -> list[Event]:
+        """Let the batch being created finish; hand back the tries whose pod was never sent."""
         events: list[Event] = []
         never_sent: list[TryKey] = []
         while True:
@@ -601,6 +623,8 @@ class KubernetesExecutor(BaseExecutor):
         self._to_launch.put(None)
         if self._launch_thread is not None:
             self._launch_thread.join(max(deadline - time.monotonic(), 0.1))
+        if self.launcher is not None:
+            self.launcher.close()
         self._apply_launch_results(events)
         never_sent.extend(key for _, key in self._relaunch)
         self._relaunch = []
@@ -609,23 +633,6 @@ class KubernetesExecutor(BaseExecutor):
             if tracked is not None and not tracked.launched:
                 self._untrack(key)
                 events.append(TryHandedBack(key[0], key[1], reason="the scheduler stopped before its pod was created"))
-        while self._finishing and time.monotonic() < deadline:
-            self._apply_pod_events()
-            self._collect_finished(events)
-            time.sleep(0.02)
-        self._collect_finished(events)
-        if self.watcher is not None:
-            self.watcher.stop()
-        if self._finishers is not None:
-            self._finishers.shutdown(wait=False, cancel_futures=True)
-        if self.launcher is not None:
-            self.launcher.close()
-        running = sum(1 for t in self._tracked.values() if t.launched and not t.finishing)
-        if running:
-            logger.info("%d pod(s) left running for the next scheduler to adopt", running)
-        if self.api_client is not None and self._given_client is None:
-            with contextlib.suppress(Exception):
-                self.api_client.close()  # type: ignore[no-untyped-call]
         return events
 
 

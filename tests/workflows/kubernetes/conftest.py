@@ -59,3 +59,40 @@ def pods_reach_database(kube_settings: Any, transactional_db: None, tmp_path: Pa
     }
     kube_settings.POD_TEMPLATE_FILE = str(write_template(tmp_path / "pod-template.yaml", env))
     return kube_settings
+
+
+@pytest.fixture
+def sent_pods(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Every pod the executor sends to the API server, each checked against the newest schema first."""
+    from workflows.kubernetes.launcher import PodLauncher
+
+    sent: list[dict[str, Any]] = []
+    create = PodLauncher._create
+
+    def validated(self: PodLauncher, key: Any, pod: dict[str, Any]) -> Any:
+        if not pod["metadata"].get("annotations", {}).get("wicn.test/invalid"):
+            validate_manifest(pod)  # noqa: F405 - from the kube fixtures
+        sent.append(pod)
+        return create(self, key, pod)
+
+    monkeypatch.setattr(PodLauncher, "_create", validated)
+    return sent
+
+
+@pytest.fixture
+def make_executor(kube_settings: Any, db: None, sent_pods: list[dict[str, Any]]) -> Any:
+    """Start KubernetesExecutors whose pods run a short script (hooks.run_script) instead of a try."""
+    from workflows.executors.kubernetes import KubernetesExecutor
+
+    kube_settings.KUBERNETES_POD_MUTATION_HOOK = "tests.workflows.kubernetes.hooks.run_script"
+    started: list[KubernetesExecutor] = []
+
+    def make(*, scheduler_id: int | None = None, wake: Any = None) -> KubernetesExecutor:
+        executor = KubernetesExecutor(name="kubernetes", scheduler_id=scheduler_id, wake=wake)
+        executor.start()
+        started.append(executor)
+        return executor
+
+    yield make
+    for executor in started:
+        executor.end(grace=5)

@@ -10,8 +10,8 @@ from tests.workflows.kubernetes import dags
 from tests.workflows.kubernetes.support import run_scheduler, runs_finished
 from tests.workflows.support import install_dags
 from workflows import services
-from workflows.enums import DagRunState, TaskState, TryState
-from workflows.models import DagRun, TaskInstance, TaskTry
+from workflows.enums import DagRunState, TryState
+from workflows.models import TaskInstance, TaskTry
 
 pytestmark = [pytest.mark.kube, pytest.mark.postgres, pytest.mark.slow]
 
