@@ -15,3 +15,9 @@ def _service_markers(request: pytest.FixtureRequest) -> None:
 def _media_root(settings, tmp_path) -> None:
     """Uploaded files written by a test land in a folder of its own."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """Members made by factories log in with a real password; MD5 makes that instant in tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
