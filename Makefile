@@ -30,6 +30,7 @@ deps: $(STAMP)
 
 setup: deps
 	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input -v 0
 	$(BIN)/python manage.py seed_demo
 
 run: setup
