@@ -107,7 +107,7 @@ def seed(*, members: list[User], builder: User) -> str:
                 "time_zone": zone,
                 "languages": _languages(zone, rng),
                 "hours_per_month": rng.choice([2, 4, 6]),
-                "capacity": rng.randint(1, 3),
+                "capacity": rng.randint(1, 2),
                 "gender": rng.choice([Gender.WOMAN, Gender.WOMAN, Gender.NON_BINARY, ""]),
             },
         )

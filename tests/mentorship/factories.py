@@ -1,0 +1,81 @@
+"""Factories for mentorship data; applications come with sensible Areas and a zone from the profile."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from mentorship.enums import BatchStatus
+from mentorship.models import Area, Batch, Match, MenteeApplication, MenteeAreaChoice, MentorApplication
+from tests.factories import UserFactory
+
+
+class BatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Batch
+
+    name = factory.Sequence(lambda n: f"Cohort {n}")
+    slug = factory.Sequence(lambda n: f"cohort-{n}")
+    applications_open_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=3))
+    applications_close_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=10))
+    program_starts_on = factory.LazyFunction(lambda: (timezone.now() + timedelta(days=14)).date())
+    program_ends_on = factory.LazyFunction(lambda: (timezone.now() + timedelta(days=100)).date())
+    status = BatchStatus.OPEN
+
+
+def area(slug: str) -> Area:
+    return Area.objects.get(slug=slug)
+
+
+class MentorApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MentorApplication
+        skip_postgeneration_save = True
+
+    batch = factory.SubFactory(BatchFactory)
+    member = factory.SubFactory(UserFactory)
+    years_experience = 12
+    current_role = "Staff engineer"
+    time_zone = "Europe/Berlin"
+    languages = factory.LazyFunction(lambda: ["en"])
+    hours_per_month = 4
+    capacity = 1
+
+    @factory.post_generation
+    def areas(self, create: bool, extracted: list[Area] | None, **kwargs: object) -> None:
+        if create:
+            self.areas.set(extracted if extracted is not None else [area("conference-speaking"), area("open-source")])
+
+
+class MenteeApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MenteeApplication
+        skip_postgeneration_save = True
+
+    batch = factory.SubFactory(BatchFactory)
+    member = factory.SubFactory(UserFactory)
+    goals = "Give my first conference talk."
+    years_experience = 2
+    time_zone = "Europe/Paris"
+    languages = factory.LazyFunction(lambda: ["en"])
+    hours_per_month = 2
+
+    @factory.post_generation
+    def areas(self, create: bool, extracted: list[Area] | None, **kwargs: object) -> None:
+        if create:
+            chosen = extracted if extracted is not None else [area("conference-speaking")]
+            for rank, chosen_area in enumerate(chosen, start=1):
+                MenteeAreaChoice.objects.create(application=self, area=chosen_area, rank=rank)
+
+
+class MatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Match
+
+    batch = factory.SubFactory(BatchFactory, status=BatchStatus.PROPOSED)
+    mentor_application = factory.SubFactory(MentorApplicationFactory, batch=factory.SelfAttribute("..batch"))
+    mentee_application = factory.SubFactory(MenteeApplicationFactory, batch=factory.SelfAttribute("..batch"))
+    score = 80.0
+    explanation = factory.LazyFunction(lambda: {"summary": "shares Conference speaking (mentee's 1st choice)"})
