@@ -20,8 +20,8 @@ class BatchFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"cohort-{n}")
     applications_open_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=3))
     applications_close_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=10))
-    program_starts_on = factory.LazyFunction(lambda: (timezone.now() + timedelta(days=14)).date())
-    program_ends_on = factory.LazyFunction(lambda: (timezone.now() + timedelta(days=100)).date())
+    program_starts_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=14))
+    program_ends_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=100))
     status = BatchStatus.OPEN
 
 

@@ -189,7 +189,7 @@ def test_rejected_mentee_is_served_first_on_rerun_and_never_with_the_rejected_me
 
 
 def test_rematch_priority_wins_a_scarce_mentor(builder) -> None:
-    batch, (mentor,), (near, far) = closed_cohort()
+    batch, (_mentor,), (_near, far) = closed_cohort()
     far.rematch_requested_at = timezone.now()
     far.save()
     services.run_matching(batch=batch, by=builder)
@@ -197,7 +197,7 @@ def test_rematch_priority_wins_a_scarce_mentor(builder) -> None:
 
 
 def test_pin_is_kept_by_the_next_run(builder) -> None:
-    batch, (mentor,), (near, far) = closed_cohort()
+    batch, (mentor,), (_near, far) = closed_cohort()
     services.run_matching(batch=batch, by=builder)
     services.set_pair_rule(
         batch=batch, mentor_application=mentor, mentee_application=far, kind=PairRuleKind.PIN, by=builder
