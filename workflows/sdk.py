@@ -338,8 +338,9 @@ class PythonTask(BaseOperator):
         except (TypeError, ValueError):  # some builtins have none; they get no context
             return self.python_callable(*args, **kwargs)
         accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values())
+        positional = list(signature.parameters)[: len(args)]  # names already filled by positional arguments
         for name in Context.INJECTABLE | {"context"}:
-            if name in kwargs or not (name in signature.parameters or accepts_any):
+            if name in kwargs or name in positional or not (name in signature.parameters or accepts_any):
                 continue
             if name in signature.parameters and signature.parameters[name].kind is inspect.Parameter.POSITIONAL_ONLY:
                 continue

@@ -138,3 +138,16 @@ def test_late_outcome_after_scheduler_failed_the_try_is_ignored(monkeypatch):
     assert services.record_try_outcome(ti_id=ti.pk, try_number=1, state=TryState.SUCCESS, task=None) is None
     ti.refresh_from_db()
     assert (ti.state, TaskTry.objects.get().reason) == (TaskState.FAILED, "no heartbeat")
+
+
+def test_run_try_positional_argument_named_like_context_is_not_overwritten(monkeypatch):
+    def job(task_id):
+        return task_id
+
+    with DAG("named") as d:
+        task(job).override(task_id="job")("given")
+    install_dags(monkeypatch, d)
+    ti = _queued_try(d, "job")
+    run_try(ti.pk, 1, heartbeat=False)
+    ti.refresh_from_db()
+    assert ti.result == "given"
