@@ -26,7 +26,19 @@ class BatchFactory(factory.django.DjangoModelFactory):
 
 
 def area(slug: str) -> Area:
-    return Area.objects.get(slug=slug)
+    """One of the default Areas (re-created when a transactional test flushed the data migration's rows)."""
+    area, _ = Area.objects.get_or_create(slug=slug, defaults={"name": AREA_NAMES[slug]})
+    return area
+
+
+AREA_NAMES = {
+    "technical-guidance": "Technical guidance on projects",
+    "open-source": "Contributing to open source",
+    "leadership": "Leadership and soft skills",
+    "salary-negotiation": "Salary negotiation",
+    "career-ladder": "Career ladder",
+    "conference-speaking": "Conference speaking",
+}
 
 
 class MentorApplicationFactory(factory.django.DjangoModelFactory):
