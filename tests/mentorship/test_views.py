@@ -1,0 +1,277 @@
+"""Member and builder pages: access, forms with clear errors, actions, and query counts."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from mentorship import services
+from mentorship.enums import BatchStatus, MatchStatus
+from mentorship.models import Batch, CheckIn, Match, MenteeApplication, MentorApplication
+from tests.factories import UserFactory
+from tests.mentorship.factories import (
+    BatchFactory,
+    MatchFactory,
+    MenteeApplicationFactory,
+    MentorApplicationFactory,
+    area,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_lists_open_batches_for_visitors(client) -> None:
+    batch = BatchFactory(name="Autumn cohort")
+    BatchFactory(name="Hidden draft", status=BatchStatus.DRAFT)
+    response = client.get(reverse("mentorship:home"))
+    assert response.status_code == 200
+    assert "Autumn cohort" in response.text
+    assert "Hidden draft" not in response.text
+    assert f"/mentorship/batches/{batch.slug}/" in response.text
+
+
+def test_member_applies_as_mentee_with_ranked_areas(client) -> None:
+    batch, member = BatchFactory(), UserFactory()
+    client.force_login(member)
+    response = client.post(
+        reverse("mentorship:apply_mentee", args=[batch.slug]),
+        {
+            f"rank_{area('leadership').pk}": "1",
+            f"rank_{area('open-source').pk}": "2",
+            "goals": "Lead a team",
+            "years_experience": "2",
+            "time_zone": "Europe/Berlin",
+            "languages": ["en", "de"],
+            "hours_per_month": "2",
+        },
+    )
+    assert response.status_code == 302
+    application = MenteeApplication.objects.get(member=member)
+    assert [c.area.slug for c in application.area_choices.all()] == ["leadership", "open-source"]
+    assert application.languages == ["en", "de"]
+
+
+def test_mentee_form_refuses_two_areas_with_the_same_rank(client) -> None:
+    batch = BatchFactory()
+    client.force_login(UserFactory())
+    response = client.post(
+        reverse("mentorship:apply_mentee", args=[batch.slug]),
+        {
+            f"rank_{area('leadership').pk}": "1",
+            f"rank_{area('open-source').pk}": "1",
+            "goals": "x",
+            "years_experience": "2",
+            "time_zone": "Europe/Berlin",
+            "languages": ["en"],
+            "hours_per_month": "2",
+        },
+    )
+    assert response.status_code == 200
+    assert "Give each chosen Area a different rank." in response.text
+    assert not MenteeApplication.objects.exists()
+
+
+def test_mentor_form_refuses_capacity_zero_and_unknown_zone(client) -> None:
+    batch = BatchFactory()
+    client.force_login(UserFactory())
+    response = client.post(
+        reverse("mentorship:apply_mentor", args=[batch.slug]),
+        {
+            "areas": [area("leadership").pk],
+            "current_role": "CTO",
+            "years_experience": "20",
+            "capacity": "0",
+            "hours_per_month": "4",
+            "time_zone": "Nowhere/Special",
+            "languages": ["en"],
+        },
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice. 0 is not one of the available choices." in response.text
+    assert "Nowhere/Special is not one of the available choices." in response.text
+    assert not MentorApplication.objects.exists()
+
+
+def test_applying_twice_shows_the_reason(client) -> None:
+    application = MentorApplicationFactory()
+    client.force_login(application.member)
+    response = client.post(
+        reverse("mentorship:apply_mentor", args=[application.batch.slug]),
+        {
+            "areas": [area("leadership").pk],
+            "current_role": "CTO",
+            "years_experience": "20",
+            "capacity": "2",
+            "hours_per_month": "4",
+            "time_zone": "Europe/Berlin",
+            "languages": ["en"],
+        },
+    )
+    assert "You have already applied to mentor" in response.text
+
+
+def test_apply_page_of_a_closed_batch_redirects_with_a_message(client) -> None:
+    batch = BatchFactory(status=BatchStatus.CLOSED)
+    client.force_login(UserFactory())
+    response = client.get(reverse("mentorship:apply_mentor", args=[batch.slug]), follow=True)
+    assert f"Applications to {batch.name} are closed." in response.text
+
+
+def test_member_withdraws_while_open(client) -> None:
+    application = MenteeApplicationFactory()
+    client.force_login(application.member)
+    client.post(reverse("mentorship:withdraw", args=["mentee", application.pk]))
+    application.refresh_from_db()
+    assert application.withdrawn_at is not None
+
+
+def test_builder_pages_are_closed_to_members(client) -> None:
+    batch = BatchFactory()
+    client.force_login(UserFactory())
+    assert client.get(reverse("mentorship:batches")).status_code == 403
+    assert client.get(reverse("mentorship:review", args=[batch.slug])).status_code == 403
+    assert client.post(reverse("mentorship:run", args=[batch.slug])).status_code == 403
+
+
+def test_builder_runs_a_batch_from_open_to_published_in_the_browser(client, builder) -> None:
+    batch = BatchFactory()
+    MentorApplicationFactory(batch=batch)
+    MenteeApplicationFactory(batch=batch)
+    client.force_login(builder)
+    client.post(reverse("mentorship:transition", args=[batch.slug]), {"to": "closed"})
+    client.post(reverse("mentorship:run", args=[batch.slug]))
+    review = client.get(reverse("mentorship:review", args=[batch.slug]))
+    assert "shares Conference speaking (mentee&#x27;s 1st choice)" in review.text
+    client.post(reverse("mentorship:approve_all", args=[batch.slug]))
+    response = client.post(reverse("mentorship:publish", args=[batch.slug]), follow=True)
+    assert "is published" in response.text
+    assert Batch.objects.get(pk=batch.pk).status == BatchStatus.PUBLISHED
+
+
+def test_invalid_status_change_shows_the_allowed_step(client, builder) -> None:
+    batch = BatchFactory(status=BatchStatus.DRAFT)
+    client.force_login(builder)
+    response = client.post(reverse("mentorship:transition", args=[batch.slug]), {"to": "completed"}, follow=True)
+    assert response.status_code == 200
+    assert Batch.objects.get(pk=batch.pk).status == BatchStatus.DRAFT
+
+
+def test_builder_creates_a_batch_with_a_clear_error_for_a_backwards_window(client, builder) -> None:
+    client.force_login(builder)
+    data = {
+        "name": "Winter cohort",
+        "applications_open_at": "2026-12-10T09:00",
+        "applications_close_at": "2026-12-01T09:00",
+        "program_starts_on": "2027-01-10",
+        "program_ends_on": "2027-04-10",
+    }
+    response = client.post(reverse("mentorship:batch_create"), data)
+    assert "Applications must close after they open." in response.text
+    data["applications_close_at"] = "2026-12-20T09:00"
+    response = client.post(reverse("mentorship:batch_create"), data)
+    assert response.status_code == 302
+    assert Batch.objects.get().slug == "winter-cohort"
+
+
+def proposed_batch(pairs: int) -> Batch:
+    batch = BatchFactory(status=BatchStatus.PROPOSED)
+    for _ in range(pairs):
+        MatchFactory(batch=batch)
+        MenteeApplicationFactory(batch=batch, unmatched_reason="capacity_exhausted")
+        MentorApplicationFactory(batch=batch, capacity=2)
+    return batch
+
+
+@pytest.mark.parametrize("pairs", [1, 3])
+def test_review_page_queries_do_not_grow_with_pairs(client, builder, django_assert_max_num_queries, pairs) -> None:
+    batch = proposed_batch(pairs)
+    client.force_login(builder)
+    with django_assert_max_num_queries(26):
+        response = client.get(reverse("mentorship:review", args=[batch.slug]) + "?sort=mentee")
+    assert response.status_code == 200
+    assert response.text.count('id="pair-') == pairs
+    assert "Capacity exhausted by better-scoring pairs" in response.text
+
+
+@pytest.mark.parametrize("batches", [1, 3])
+def test_batch_list_queries_do_not_grow_with_batches(client, builder, django_assert_max_num_queries, batches) -> None:
+    for _ in range(batches):
+        MenteeApplicationFactory()
+    client.force_login(builder)
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("mentorship:batches"))
+    assert response.text.count("/mentorship/manage/cohort-") == batches
+
+
+@pytest.mark.parametrize("matches", [1, 3])
+def test_home_queries_do_not_grow_with_matches(client, django_assert_max_num_queries, matches) -> None:
+    member = UserFactory()
+    for _ in range(matches):
+        MatchFactory(
+            batch=BatchFactory(status=BatchStatus.PUBLISHED),
+            mentee_application=MenteeApplicationFactory(member=member),
+            status=MatchStatus.APPROVED,
+        )
+    client.force_login(member)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("mentorship:home"))
+    assert response.text.count("Mentored by") == matches
+
+
+def test_report_shows_rates_and_an_svg_chart(client, builder) -> None:
+    batch = proposed_batch(2)
+    client.force_login(builder)
+    response = client.get(reverse("mentorship:report", args=[batch.slug]))
+    assert response.status_code == 200
+    assert "<svg" in response.text
+    assert "Mentee applications per Area" in response.text
+    assert "50.0 %" in response.text  # 2 of 4 mentees have a proposed pair
+
+
+def test_pair_member_sees_their_match_and_outsiders_do_not(client) -> None:
+    pair = MatchFactory(batch=BatchFactory(status=BatchStatus.PUBLISHED), status=MatchStatus.APPROVED)
+    client.force_login(pair.mentee)
+    response = client.get(reverse("mentorship:match", args=[pair.pk]))
+    assert f"Mentored by {pair.mentor.display_name}" in response.text
+    client.force_login(UserFactory())
+    assert client.get(reverse("mentorship:match", args=[pair.pk])).status_code == 403
+
+
+def test_check_in_link_asks_before_recording(client) -> None:
+    pair = MatchFactory(batch=BatchFactory(status=BatchStatus.PUBLISHED), status=MatchStatus.APPROVED)
+    check_in = CheckIn.objects.create(match=pair, member=pair.mentee)
+    url = reverse("mentorship:check_in", args=[services.check_in_token(check_in)])
+
+    page = client.get(url + "?met=no")
+    check_in.refresh_from_db()
+    assert check_in.met is None
+    assert "Not yet" in page.text
+
+    done = client.post(url, {"met": "no"})
+    check_in.refresh_from_db()
+    assert check_in.met is False
+    assert "you have not met yet" in done.text
+
+
+def test_broken_check_in_link_explains_itself(client) -> None:
+    response = client.get(reverse("mentorship:check_in", args=["not-a-token"]))
+    assert response.status_code == 400
+    assert "This check-in link is not valid." in response.text
+
+
+def test_end_early_form_needs_a_reason(client) -> None:
+    pair = MatchFactory(batch=BatchFactory(status=BatchStatus.PUBLISHED), status=MatchStatus.APPROVED)
+    client.force_login(pair.mentor)
+    response = client.post(reverse("mentorship:end_match", args=[pair.pk]), {"reason": ""}, follow=True)
+    assert "Tell us briefly why the pair ends." in response.text
+    assert Match.objects.get(pk=pair.pk).status == MatchStatus.APPROVED
+
+
+def test_demo_seed_is_idempotent() -> None:
+    from mentorship import demo
+
+    builder, members = UserFactory(is_staff=True), [UserFactory() for _ in range(3)]
+    first = demo.seed(members=members, builder=builder)
+    second = demo.seed(members=members, builder=builder)
+    assert first == second == "batch Spring cohort (demo) (open for applications): 10 mentor and 11 mentee applications"
+    assert Batch.objects.count() == 1
