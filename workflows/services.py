@@ -725,7 +725,7 @@ def fail_stuck_queued_tries(
             ti_id=ti_id,
             try_number=try_number,
             reason=(
-                f"queued for more than {timeout:.0f} s without starting: no {executor} worker took it"
+                f"queued for more than {timeout:g} s without starting: no {executor} worker took it"
                 f"{f' (is a worker consuming queue {queue!r}?)' if queue else ''}"
             ),
             task=task_for_instance(ti_id, dags),

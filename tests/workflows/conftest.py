@@ -1,6 +1,13 @@
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 
-from tests.workflows.support import InlineExecutor
+from tests.support.services import redis_url
+from tests.workflows.support import InlineExecutor, database_url
 
 
 @pytest.fixture(autouse=True)
@@ -11,3 +18,54 @@ def _workflows_settings(settings, tmp_path):
     settings.WORKFLOWS_SCHEDULER_MAX_SLEEP = 0.05
     settings.WORKFLOWS_ZOMBIE_CHECK_INTERVAL = 0.0
     InlineExecutor.ran = []
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def celery_worker(settings, tmp_path):
+    url = redis_url()
+    queue = f"wicn-test-{os.getpid()}"
+    settings.WORKFLOWS_EXECUTORS = ["celery"]
+    settings.WORKFLOWS_CELERY_DEFAULT_QUEUE = queue
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": url,
+        "WORKFLOWS_DAG_MODULES": "tests.workflows.dags_for_tests",
+        "WORKFLOWS_EXECUTORS": "celery",
+    }
+    log = tmp_path / "worker.log"
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "prefork",
+            "-c",
+            "2",
+            "-Q",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while b"ready." not in log.read_bytes():
+        assert worker.poll() is None, log.read_text()[-3000:]
+        assert time.monotonic() < deadline, "the Celery worker did not start within 60 s"
+        time.sleep(0.2)
+    yield log
+    worker.terminate()
+    worker.wait(timeout=30)

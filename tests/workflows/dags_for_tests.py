@@ -44,3 +44,12 @@ with DAG("celery_chain") as celery_chain:
 
 with DAG("celery_sigkill") as celery_sigkill:
     die_on_first_try.override(executor="celery")()
+
+
+@task
+def answer():
+    return 42
+
+
+with DAG("contract_ok") as contract_ok:
+    answer()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
+
 from workflows import dagbag
 from workflows.dagbag import DagBag
 from workflows.executors.base import BaseExecutor, Event, Workload
@@ -39,3 +41,10 @@ def install_dags(monkeypatch: Any, *dags: DAG) -> DagBag:
     bag = DagBag(dags={d.dag_id: d for d in dags})
     monkeypatch.setattr(dagbag, "_cached", bag)
     return bag
+
+
+def database_url() -> str:
+    """The URL of the test database, for processes the test starts (schedulers, Celery workers)."""
+    s = connection.settings_dict
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    return f"postgres://{s['USER']}{password}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"

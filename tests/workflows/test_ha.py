@@ -9,9 +9,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from tests.workflows import dags_for_tests as dags
+from tests.workflows.support import database_url
 from workflows import services
 from workflows.enums import DagRunState
 from workflows.models import DagRun, SchedulerJob, TaskInstance, TaskTry
@@ -19,12 +19,6 @@ from workflows.models import DagRun, SchedulerJob, TaskInstance, TaskTry
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
-    return f"postgres://{s['USER']}{password}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 def _start_scheduler(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -42,7 +36,7 @@ def test_two_schedulers_run_every_task_exactly_once(settings, tmp_path):
     out = tmp_path / "ran.txt"
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "WORKFLOWS_DAG_MODULES": "tests.workflows.dags_for_tests",
         "WORKFLOWS_EXECUTORS": "local",
         "WORKFLOWS_LOCAL_PARALLELISM": "2",
