@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import pytest
-from kubernetes import client
+from django.urls import reverse
+from kubernetes import client as kube
 
+from tests.factories import BuilderFactory
 from tests.workflows.kubernetes import dags
 from tests.workflows.kubernetes.support import run_scheduler, runs_finished
 from tests.workflows.support import install_dags
@@ -17,7 +19,9 @@ from workflows.scheduler import Scheduler
 pytestmark = [pytest.mark.kube, pytest.mark.postgres, pytest.mark.slow]
 
 
-def test_dag_on_pods_runs_from_trigger_to_success_with_pod_logs(monkeypatch, pods_reach_database, node_agent, kube_api):
+def test_dag_on_pods_runs_from_trigger_to_success_with_pod_logs_in_the_ui(
+    monkeypatch, pods_reach_database, node_agent, kube_api, client
+):
     bag = install_dags(monkeypatch, dags.k8s_hello)
     run = services.trigger_dag(dag=dags.k8s_hello)
 
@@ -34,8 +38,12 @@ def test_dag_on_pods_runs_from_trigger_to_success_with_pod_logs(monkeypatch, pod
     assert f"----- log of pod {hello.external_id}, container base -----" in hello.log
     assert f"try 1 of task instance {hello.task_instance_id}: success" in hello.log
     assert hello.exit_code == 0
-    core = client.CoreV1Api(kube_api)
+    core = kube.CoreV1Api(kube_api)
     assert core.list_namespaced_pod(pods_reach_database.KUBERNETES_NAMESPACE).items == []
+    client.force_login(BuilderFactory())
+    page = client.get(reverse("workflows:task_instance", args=["k8s_hello", run.pk, "hello"]))
+    assert page.status_code == 200
+    assert f"----- log of pod {hello.external_id}, container base -----" in page.content.decode()
     executor = scheduler.last_kubernetes_executor
     per_try = {verb: n for verb, n in executor.api_calls.snapshot().items() if verb[0] in {"create", "delete"}}
     assert per_try == {("create", "pods"): 2, ("delete", "pods"): 2}
