@@ -31,6 +31,7 @@ import queue
 import secrets
 import threading
 import time
+from collections import deque
 from collections.abc import Hashable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -53,7 +54,7 @@ from workflows.executors.base import (
     Workload,
 )
 from workflows.kubernetes import records
-from workflows.kubernetes.client import ApiCallCounter, CountingApiClient, make_api_client, raw, raw_json
+from workflows.kubernetes.client import ApiCallCounter, CountingApiClient, make_api_client, raw, raw_call, raw_json
 from workflows.kubernetes.conf import DeletePolicy, kubernetes_settings
 from workflows.kubernetes.launcher import ADOPTED, CREATED, FORBIDDEN, RETRY_LATER, LaunchResult, PodLauncher
 from workflows.kubernetes.outcomes import PodOutcome, PodProgress, pod_outcome
@@ -135,7 +136,9 @@ class KubernetesExecutor(BaseExecutor):
         self._tracked: dict[TryKey, _Tracked] = {}
         self._by_name: dict[str, TryKey] = {}
         self._relaunch: list[tuple[float, TryKey]] = []
-        self._finishing: dict[Future[list[Event]], TryKey | None] = {}
+        self._finishing: dict[Future[list[Event]], tuple[TryKey | None, float]] = {}
+        #: Seconds from a pod seen ended (or cancelled) to its outcome reported, for the last tries.
+        self.finish_latencies: deque[float] = deque(maxlen=10_000)
         self._done_names: set[str] = set()
         self._last_timeout_check = 0.0
         self._ending = False
@@ -448,8 +451,7 @@ class KubernetesExecutor(BaseExecutor):
     def _delete_pod(self, name: str) -> list[Event]:
         assert self.core is not None
         try:
-            response = raw(self.core.delete_namespaced_pod, name, self.namespace)
-            response.release_conn()
+            raw_call(self.core.delete_namespaced_pod, name, self.namespace)
         except ApiException as exc:
             if exc.status != 404:
                 logger.warning("deleting pod %s failed: %s", name, _describe_error(exc))
@@ -465,26 +467,26 @@ class KubernetesExecutor(BaseExecutor):
                 "annotations": {SCHEDULER_LABEL: self.scheduler_label},
             }
         }
-        response = raw(
+        raw_call(
             self.core.patch_namespaced_pod, name, self.namespace, body, _content_type="application/merge-patch+json"
         )
-        response.release_conn()
         return []
 
     def _submit(self, key: TryKey | None, function: Any, *args: Any) -> None:
         assert self._finishers is not None
         future: Future[list[Event]] = self._finishers.submit(function, *args)
-        self._finishing[future] = key
+        self._finishing[future] = (key, time.monotonic())
         future.add_done_callback(lambda _: self.wake())
 
     def _collect_finished(self, events: list[Event]) -> None:
         for future in [f for f in self._finishing if f.done()]:
-            key = self._finishing.pop(future)
+            key, submitted = self._finishing.pop(future)
             try:
                 events.extend(future.result())
             except Exception:
                 logger.exception("finishing work for %s failed", key)
             if key is not None:
+                self.finish_latencies.append(time.monotonic() - submitted)
                 tracked = self._tracked.get(key)
                 if tracked is not None:
                     self._done_names.add(tracked.pod_name)

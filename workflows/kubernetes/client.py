@@ -125,6 +125,19 @@ def raw(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return method(*args, _preload_content=False, **kwargs)
 
 
+def raw_call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """`raw()` for a request whose answer is not needed: the body is read, then the connection given back.
+
+    A connection given back with its body unread would hand that body to the next request on it,
+    which then fails to parse its own answer.
+    """
+    response = raw(method, *args, **kwargs)
+    try:
+        response.drain_conn()
+    finally:
+        response.release_conn()
+
+
 def raw_json(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """`raw()`, decoded as JSON, with the connection given back to the pool."""
     response = raw(method, *args, **kwargs)

@@ -22,7 +22,7 @@ from typing import Any
 from kubernetes.client import CoreV1Api
 from kubernetes.client.exceptions import ApiException
 
-from workflows.kubernetes.client import raw
+from workflows.kubernetes.client import raw_call
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class PodLauncher:
             attempt += 1
             self.api_calls += 1
             try:
-                raw(self.api.create_namespaced_pod, self.namespace, pod).release_conn()
+                raw_call(self.api.create_namespaced_pod, self.namespace, pod)
             except ApiException as exc:
                 if exc.status == 409:
                     return LaunchResult(key, name, ADOPTED, "a pod of this try existed already", attempt)
