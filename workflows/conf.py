@@ -127,6 +127,11 @@ class WorkflowsSettings:
         return float(_get("CELERY_QUEUED_TIMEOUT", 600.0))
 
     @property
+    def WORKER_CONN_MAX_AGE(self) -> int:
+        """Seconds a Celery worker process keeps its database connection between tries."""
+        return int(_get("WORKER_CONN_MAX_AGE", 300))
+
+    @property
     def CELERY_DEFAULT_QUEUE(self) -> str:
         """Celery queue for tasks that name none (Celery's own default, so a plain worker serves it)."""
         return str(_get("CELERY_DEFAULT_QUEUE", "celery"))

@@ -6,8 +6,11 @@ import logging
 import os
 import socket
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
+from celery.signals import worker_init, worker_process_init
+from django.db import connections
 from django.utils import timezone
 
 from workflows import services
@@ -18,6 +21,19 @@ from workflows.models import TaskTry
 from workflows.runner import run_try
 
 logger = logging.getLogger(__name__)
+
+
+@worker_init.connect
+@worker_process_init.connect
+def keep_database_connections(**kwargs: Any) -> None:
+    """Let a worker process keep its database connection between tries.
+
+    Celery's Django fix-up closes connections older than CONN_MAX_AGE around every task; at the
+    site's default of 0 that is a new PostgreSQL connection (tens of milliseconds) per try.
+    """
+    max_age = workflows_settings.WORKER_CONN_MAX_AGE
+    for connection in connections.all(initialized_only=False):
+        connection.settings_dict["CONN_MAX_AGE"] = max_age
 
 
 def _pid_alive(pid: int | None) -> bool:
