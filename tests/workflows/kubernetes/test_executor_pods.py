@@ -190,7 +190,7 @@ def test_cancel_copies_the_log_then_deletes_the_running_pod(make_executor, node_
     executor = make_executor()
     driver = Driver(executor)
     executor.queue(workload(1, pod_override=script("import time; print('started', flush=True); time.sleep(60)")))
-    driver.run_until(lambda events: running(events) and _phase(kube_api, kube_namespace) == "Running")
+    driver.run_until(lambda events: running(events) and "started" in _log(kube_api, kube_namespace))
 
     executor.cancel(1, 1, reason="execution_timeout exceeded")
     outcome = driver.finish((1, 1))[(1, 1)]
@@ -215,6 +215,8 @@ def test_dead_watcher_is_restarted_and_reported_in_the_log(make_executor, node_a
     assert "starting a new one (restart 1)" in caplog.text
 
 
-def _phase(kube_api, namespace):
+def _log(kube_api, namespace):
     pods = _pods(kube_api, namespace)
-    return pods[0].status.phase if pods else None
+    if not pods or pods[0].status.phase != "Running":
+        return ""
+    return client.CoreV1Api(kube_api).read_namespaced_pod_log(pods[0].metadata.name, namespace)
