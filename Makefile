@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ONLY ?=
 PYTEST_ARGS ?=
+KUBE_NAMESPACE ?= default
 
 .DEFAULT_GOAL := help
-.PHONY: help setup deps run web scheduler worker test lint format typecheck bench test-cluster test-cluster-stop clean
+.PHONY: help setup deps run web scheduler worker test lint format typecheck bench test-cluster test-cluster-stop clean run-kube
 
 help:
 	@echo "make run           set up (first time) and start the site, scheduler and local workers on SQLite"
@@ -16,6 +17,7 @@ help:
 	@echo "make lint          ruff (lint and format check)"
 	@echo "make bench         run the benchmarks (ONLY=matching to run one)"
 	@echo "make test-cluster  build (once, cached) and start the test Kubernetes API server"
+	@echo "make run-kube      make run with the Kubernetes executor on the test cluster (and a node agent)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { echo "Python 3.11 is needed: install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -35,6 +37,13 @@ setup: deps
 
 run: setup
 	$(BIN)/honcho start -f Procfile.dev
+
+# The site and scheduler with the Kubernetes executor on the test cluster (make test-cluster first).
+run-kube: setup
+	$(BIN)/python -m tests.support.kube.cluster start
+	eval "$$($(BIN)/python -m tests.support.kube.cluster env)" && \
+	  WORKFLOWS_EXECUTORS=kubernetes,local KUBERNETES_NAMESPACE=$(KUBE_NAMESPACE) \
+	  WORKFLOWS_DAG_MODULES=workflows.kubernetes.example_dags $(BIN)/honcho start -f Procfile.kube
 
 test: deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
