@@ -102,6 +102,7 @@ class Slot:
 class Refusal(enum.Enum):
     """Why a start time cannot be booked. The value is a sentence fit for the member."""
 
+    PASSED = "This time has already passed. Please pick one of the open slots."
     TOO_SOON = "This slot starts too soon: the host asks for more notice."
     PAST_HORIZON = "This slot is too far ahead: the host does not take bookings that far out yet."
     OUTSIDE_RULES = "This time is not one of the host's available slots."
@@ -147,12 +148,16 @@ def refusal_for(schedule: Schedule, *, start: datetime, busy: Iterable[Interval]
     _require_aware(now)
     busy_list = list(busy)
     start = start.astimezone(UTC)
-    day = _local_date(start, schedule.zone)
-    slot = next((s for s in _candidates(schedule, day, day) if s.start == start), None)
+    # Timing first: it needs no calendar arithmetic, so a start at the edge of the calendar
+    # (year 1 or 9999) is refused before any day around it is computed.
+    if start <= now:
+        return Refusal.PASSED
     if start < now + schedule.min_notice:
         return Refusal.TOO_SOON
     if start > now + schedule.horizon:
         return Refusal.PAST_HORIZON
+    day = _local_date(start, schedule.zone)
+    slot = next((s for s in _candidates(schedule, day, day) if s.start == start), None)
     if slot is None:
         return Refusal.OUTSIDE_RULES
     return _refusal(

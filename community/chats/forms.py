@@ -1,6 +1,7 @@
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django import forms
+from django.utils import timezone
 
 from community.availability import WeeklyRule
 from community.chats.enums import ChatOutcome, Weekday
@@ -111,7 +112,24 @@ class SlotField(forms.DateTimeField):
     default_error_messages = {
         "invalid": "That time could not be read. Please pick a slot from the list.",
         "required": "Please pick a time.",
+        "too_far": "That time is too far ahead. Please pick a slot from the list.",
+        "passed": "This time has already passed. Please pick a slot from the list.",
     }
+
+    # No host takes bookings further out than this (the longest horizon is 90 days). Refusing
+    # past and far-off times here also keeps arithmetic on the time (its end, the week around
+    # it, showing it in the viewer's zone) inside the calendar.
+    furthest = timedelta(days=366)
+
+    def validate(self, value: datetime | None) -> None:
+        super().validate(value)
+        if value is None:
+            return
+        now = timezone.now()
+        if value <= now:
+            raise forms.ValidationError(self.error_messages["passed"], code="passed")
+        if value > now + self.furthest:
+            raise forms.ValidationError(self.error_messages["too_far"], code="too_far")
 
 
 class SlotChoiceForm(forms.Form):

@@ -134,9 +134,14 @@ def host_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _slot_from_query(request: HttpRequest) -> datetime | None:
+def _slot_from_query(request: HttpRequest) -> tuple[datetime | None, str]:
+    """The slot chosen on the host's page, or None and what to tell the member."""
     form = SlotChoiceForm(request.GET)
-    return form.cleaned_data["start"] if form.is_valid() else None
+    if form.is_valid():
+        return form.cleaned_data["start"], ""
+    if form.has_error("start", "too_far") or form.has_error("start", "passed"):
+        return None, form.errors["start"][0]
+    return None, "Please pick a time from the host's open slots."
 
 
 def book(request: HttpRequest, slug: str) -> HttpResponse:
@@ -163,9 +168,9 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("chats:detail", pk=chat.pk)
         start = form.cleaned_data.get("start") if hasattr(form, "cleaned_data") else None
     else:
-        start = _slot_from_query(request)
+        start, problem = _slot_from_query(request)
         if start is None:
-            messages.error(request, "Please pick a time from the host's open slots.")
+            messages.error(request, problem)
             return redirect("chats:host", slug=slug)
         form = BookingForm(initial={"start": start.isoformat()})
         busy = busy_intervals(host, since=timezone.now(), until=start + timedelta(hours=1))

@@ -158,6 +158,26 @@ def test_open_slots_respect_minimum_notice():
     assert refusal_for(schedule, start=utc(2025, 6, 2, 7, 30), busy=[], now=now) is Refusal.TOO_SOON
 
 
+def test_refusal_for_a_time_already_passed_says_so():
+    schedule = berlin_host(WeeklyRule(MONDAY, time(9), time(11)), min_notice=timedelta(hours=24))
+    now = utc(2025, 6, 2, 9)
+
+    assert refusal_for(schedule, start=utc(2025, 6, 2, 7), busy=[], now=now) is Refusal.PASSED
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        (datetime(1, 1, 1, tzinfo=UTC), Refusal.PASSED),
+        (datetime(9999, 12, 31, 23, 30, tzinfo=UTC), Refusal.PAST_HORIZON),
+    ],
+)
+def test_refusal_for_a_time_at_the_edge_of_the_calendar_is_an_answer_not_an_overflow(start, expected):
+    schedule = Schedule(time_zone="America/New_York", rules=[WeeklyRule(MONDAY, time(9), time(11))])
+
+    assert refusal_for(schedule, start=start, busy=[], now=utc(2025, 6, 1)) is expected
+
+
 def test_open_slots_stop_at_horizon():
     schedule = berlin_host(WeeklyRule(MONDAY, time(9), time(9, 30)), horizon=timedelta(days=14))
     now = utc(2025, 6, 1)

@@ -188,6 +188,41 @@ def test_book_page_with_unreadable_time_goes_back_to_host(client, host, guest, s
     assert "Please pick a time" in response.text
 
 
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        ("9999-12-31T23:59:00+00:00", "That time is too far ahead"),
+        ("2200-01-01T10:00:00+00:00", "That time is too far ahead"),
+        ("0001-01-01T00:00:00+00:00", "This time has already passed"),
+    ],
+)
+def test_book_page_for_time_out_of_reach_explains_instead_of_failing(client, host, guest, start, message):
+    client.force_login(guest)
+
+    response = client.get(reverse("chats:book", args=[host.user.profile.slug]), {"start": start}, follow=True)
+
+    assert response.status_code == 200
+    assert response.redirect_chain == [(reverse("chats:host", args=[host.user.profile.slug]), 302)]
+    assert message in response.text
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        ("9999-12-31T23:59:00+00:00", "That time is too far ahead"),
+        ("0001-01-01T00:00:00+00:00", "This time has already passed"),
+    ],
+)
+def test_booking_a_time_at_the_edge_of_the_calendar_is_refused_with_a_message(client, host, guest, start, message):
+    client.force_login(guest)
+
+    response = client.post(reverse("chats:book", args=[host.user.profile.slug]), {"start": start, "topic": "CFPs"})
+
+    assert response.status_code == 200
+    assert message in response.text
+    assert not CoffeeChat.objects.exists()
+
+
 def test_book_page_for_time_outside_rules_explains(client, host, guest):
     client.force_login(guest)
     off_grid = open_slots(host)[0].start + timedelta(minutes=7)
@@ -270,6 +305,26 @@ def test_reschedule_view_without_choice_asks_for_time(client, host, guest):
 
     assert response.status_code == 200
     assert "Please pick a time" in response.text
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        ("9999-12-31T23:59:00+00:00", "That time is too far ahead"),
+        ("0001-01-01T00:00:00+00:00", "This time has already passed"),
+    ],
+)
+def test_reschedule_to_a_time_at_the_edge_of_the_calendar_is_refused(client, host, guest, start, message):
+    slot = open_slots(host)[0].start
+    chat = book_chat(guest=guest, host=host, start=slot, topic="x")
+    client.force_login(guest)
+
+    response = client.post(reverse("chats:reschedule", args=[chat.pk]), {"start": start})
+
+    chat.refresh_from_db()
+    assert response.status_code == 200
+    assert message in response.text
+    assert (chat.start, chat.sequence) == (slot, 0)
 
 
 def test_outcome_view_lets_host_mark_no_show(client, host, guest):
