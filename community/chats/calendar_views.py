@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from community.chats import services
 from community.chats.feeds import personal_calendar
 from community.members.models import Profile
+from community.members.services import ensure_profile
 
 
 @never_cache
@@ -28,7 +29,8 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def calendar_settings(request: HttpRequest) -> HttpResponse:
-    profile = Profile.objects.get(user=request.user)
+    # A builder made with createsuperuser has no profile until they first need one.
+    profile = ensure_profile(user=request.user)  # type: ignore[arg-type]
     https_url = request.build_absolute_uri(reverse("calendar:feed", args=[profile.calendar_token]))
     webcal_url = "webcal://" + https_url.split("://", 1)[1]
     return render(request, "chats/calendar.html", {"feed_url": https_url, "webcal_url": webcal_url})
@@ -37,7 +39,8 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def rotate(request: HttpRequest) -> HttpResponse:
-    services.rotate_calendar_token(member=request.user)
+    ensure_profile(user=request.user)  # type: ignore[arg-type]
+    services.rotate_calendar_token(member=request.user)  # type: ignore[arg-type]
     messages.success(
         request, "Your calendar has a new private address. The old one no longer works: update your calendar app."
     )

@@ -7,6 +7,7 @@ from icalendar import Calendar
 
 from community.chats.enums import ChatStatus
 from community.chats.services import rotate_calendar_token
+from community.members.models import Profile, User
 from community.workshops.enums import RegistrationStatus
 from tests.community.chats.factories import CoffeeChatFactory, HostFactory
 from tests.community.workshops.factories import RegistrationFactory, WorkshopSpeakerFactory
@@ -89,6 +90,21 @@ def test_calendar_page_shows_private_url_and_rotates_it(client, guest):
     assert new_url != old_url
     assert f"http://testserver{new_url}" in response.text
     assert "The old one no longer works" in response.text
+
+
+@pytest.mark.parametrize("action", ["show", "rotate"])
+def test_calendar_page_works_for_an_account_without_a_profile_yet(client, action):
+    builder = User.objects.create_superuser("root", "root@example.org", "correct horse battery staple")
+    client.force_login(builder)
+
+    if action == "show":
+        response = client.get(reverse("calendar:settings"))
+    else:
+        response = client.post(reverse("calendar:rotate"), follow=True)
+
+    assert response.status_code == 200
+    token = Profile.objects.get(user=builder).calendar_token
+    assert f"http://testserver/calendar/{token}.ics" in response.text
 
 
 def test_calendar_page_requires_login(client):
