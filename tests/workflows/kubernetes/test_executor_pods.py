@@ -14,6 +14,7 @@ from kubernetes import client
 
 from tests.workflows.kubernetes.driver import Driver, running, script, workload
 from workflows.executors.base import TryLog
+from workflows.kubernetes.pods import PodTemplateError
 
 pytestmark = [pytest.mark.kube, pytest.mark.slow]
 
@@ -220,3 +221,31 @@ def _log(kube_api, namespace):
     if not pods or pods[0].status.phase != "Running":
         return ""
     return client.CoreV1Api(kube_api).read_namespaced_pod_log(pods[0].metadata.name, namespace)
+
+
+def test_pod_override_that_is_not_a_pod_is_refused_at_queue_time_with_the_reason(make_executor, sent_pods):
+    executor = make_executor()
+
+    with pytest.raises(PodTemplateError, match=r"pod_override must be a kubernetes\.client\.V1Pod or a dict, not str"):
+        executor.queue(workload(1, pod_override="memory: 2Gi"))
+
+    assert sent_pods == []
+    assert executor.idle()
+
+
+def test_pod_override_given_as_a_v1pod_is_merged_like_a_dict(make_executor, node_agent, sent_pods):
+    executor = make_executor()
+    driver = Driver(executor)
+    override = client.V1Pod(
+        metadata=client.V1ObjectMeta(annotations={"wicn.test/script": "import os; print(os.environ['TIER'])"}),
+        spec=client.V1PodSpec(
+            containers=[client.V1Container(name="base", env=[client.V1EnvVar(name="TIER", value="gold")])]
+        ),
+    )
+    executor.queue(workload(1, pod_override=override))
+
+    outcome = driver.finish((1, 1))[(1, 1)]
+
+    assert outcome.state == "success"
+    assert "gold" in driver.of((1, 1), TryLog)[0].text
+    assert sent_pods[0]["spec"]["containers"][0]["image"] == "wicn-worker:test"
