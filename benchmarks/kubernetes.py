@@ -85,9 +85,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear me
     from workflows.executors.kubernetes import KubernetesExecutor
 
     namespace = f"bench-{secrets.token_hex(3)}"
-    admin = cluster.api_client()
+    admin: Any = cluster.api_client()  # test support code, untyped
     core = client.CoreV1Api(admin)
-    core.create_namespace({"metadata": {"name": namespace}})
+    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=namespace)))
     agent = _start_node_agent(cluster.kubeconfig_path, namespace)
     settings.KUBERNETES_NAMESPACE = namespace
     settings.KUBERNETES_CONFIG_FILE = str(cluster.kubeconfig_path)
