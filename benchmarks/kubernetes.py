@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear me
     from workflows.executors.kubernetes import KubernetesExecutor
 
     namespace = f"bench-{secrets.token_hex(3)}"
-    admin: Any = cluster.api_client()  # test support code, untyped
+    admin: Any = cluster.api_client()  # type: ignore[no-untyped-call]  # test support is untyped
     core = client.CoreV1Api(admin)
     core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=namespace)))
     agent = _start_node_agent(cluster.kubeconfig_path, namespace)
