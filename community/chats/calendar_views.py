@@ -4,7 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from community.chats import services
 from community.chats.feeds import personal_calendar
@@ -13,6 +13,7 @@ from community.members.services import ensure_profile
 
 
 @never_cache
+@require_safe
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private feed. The token is the only credential, so an unknown or replaced one is simply not found."""
     profile = Profile.objects.select_related("user").filter(calendar_token=token, user__is_active=True).first()
@@ -28,6 +29,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def calendar_settings(request: HttpRequest) -> HttpResponse:
     # A builder made with createsuperuser has no profile until they first need one.
     profile = ensure_profile(user=request.user)  # type: ignore[arg-type]

@@ -83,7 +83,10 @@ class BaseRuleFormSet(forms.BaseFormSet):
         return rules
 
 
-RuleFormSet = forms.formset_factory(RuleForm, formset=BaseRuleFormSet, extra=2, can_delete=True, max_num=28)
+# absolute_max: a forged TOTAL_FORMS cannot make the server build (and render) a thousand rows.
+RuleFormSet = forms.formset_factory(
+    RuleForm, formset=BaseRuleFormSet, extra=2, can_delete=True, max_num=28, absolute_max=28, validate_max=True
+)
 
 
 class BlockDateForm(forms.Form):

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from community.availability import Slot, refusal_for, slots_by_day
 from community.chats import services
@@ -81,6 +81,7 @@ def _slot_rows(slots: list[Slot], host: Host) -> list[tuple[date, list[dict[str,
     return rows
 
 
+@require_safe
 def host_list(request: HttpRequest) -> HttpResponse:
     form = HostFilterForm(request.GET or None)
     filters: dict[str, Any] = {}
@@ -115,6 +116,7 @@ def host_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def host_detail(request: HttpRequest, slug: str) -> HttpResponse:
     host = host_for_viewer(viewer=request.user, slug=slug)
     if host is None:
@@ -144,6 +146,7 @@ def _slot_from_query(request: HttpRequest) -> tuple[datetime | None, str]:
     return None, "Please pick a time from the host's open slots."
 
 
+@require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -198,6 +201,7 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def my_chats(request: HttpRequest) -> HttpResponse:
     chats = chats_for_member(member=request.user, now=timezone.now())
     return render(
@@ -227,6 +231,7 @@ def _participant_chat(request: HttpRequest, pk: int) -> CoffeeChat:
 
 
 @login_required
+@require_safe
 def chat_detail(request: HttpRequest, pk: int) -> HttpResponse:
     chat = _participant_chat(request, pk)
     return render(
@@ -245,6 +250,7 @@ def chat_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     chat = _participant_chat(request, pk)
     form = CancelForm(request.POST if request.method == "POST" else None)
@@ -260,6 +266,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     chat = _participant_chat(request, pk)
     form = SlotChoiceForm(request.POST if request.method == "POST" else None)
@@ -307,6 +314,7 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def host_settings(request: HttpRequest) -> HttpResponse:
     host = Host.objects.filter(user=request.user).prefetch_related("rules", "areas").first()
     initial_rules = [{"weekday": r.weekday, "start": r.start, "end": r.end} for r in host.rules.all()] if host else []

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
 
 from community.members import queries, services
 from community.members.conf import app_settings
@@ -12,17 +13,20 @@ from community.members.errors import MembersError
 from community.members.forms import DirectoryFilterForm, ProfileForm
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     newest_public = queries.visible_profiles(viewer=None).prefetch_related("interests").order_by("-created_at")
     faces = list(newest_public[: app_settings.HOME_FACES])
     return render(request, "members/home.html", {"faces": faces})
 
 
+@require_safe
 def code_of_conduct(request: HttpRequest) -> HttpResponse:
     return render(request, "members/code_of_conduct.html", {"conduct_contact": app_settings.CONDUCT_CONTACT})
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest) -> HttpResponse:
     profile = services.ensure_profile(user=request.user)  # type: ignore[arg-type]
     if request.method == "POST":
@@ -49,6 +53,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None)
     name = area = ""
@@ -72,6 +77,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def profile_detail(request: HttpRequest, slug: str) -> HttpResponse:
     profile = queries.profile_for_viewer(viewer=request.user, slug=slug)
     if profile is None:

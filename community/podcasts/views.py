@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import condition, require_GET
+from django.views.decorators.http import condition, require_safe
 
 from community.members.permissions import is_builder
 from community.podcasts.chapters import CHAPTERS_MIME_TYPE, normalise_chapters
@@ -18,7 +18,7 @@ from community.podcasts.queries import episode_for_viewer, feed_fingerprint, pub
 from community.podcasts.transcripts import TranscriptError, format_timestamp, parse_transcript
 
 
-@require_GET
+@require_safe
 def episode_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(published_episodes(), app_settings.EPISODES_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
@@ -43,7 +43,7 @@ def _transcript_cues(episode: Episode) -> list[dict[str, str]]:
     return [{"at": format_timestamp(cue.start), "speaker": cue.speaker, "text": cue.text} for cue in cues]
 
 
-@require_GET
+@require_safe
 def episode_detail(request: HttpRequest, slug: str) -> HttpResponse:
     episode = _episode_or_404(request, slug)
     chapters = normalise_chapters(episode.chapters)["chapters"] if episode.chapters else []
@@ -56,7 +56,7 @@ def episode_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "podcasts/episode_detail.html", context)
 
 
-@require_GET
+@require_safe
 def episode_chapters(request: HttpRequest, slug: str) -> JsonResponse:
     episode = _episode_or_404(request, slug)
     if not episode.chapters:
@@ -67,7 +67,7 @@ def episode_chapters(request: HttpRequest, slug: str) -> JsonResponse:
     return response
 
 
-@require_GET
+@require_safe
 def episode_transcript(request: HttpRequest, slug: str) -> HttpResponse:
     episode = _episode_or_404(request, slug)
     if not episode.transcript:
@@ -100,7 +100,7 @@ def _conditional_feed(request: HttpRequest) -> HttpResponse:
     return _feed(request)
 
 
-@require_GET
+@require_safe
 def feed(request: HttpRequest) -> HttpResponse:
     """The RSS feed; a poll with a matching ETag or Last-Modified gets an empty 304."""
     response = _conditional_feed(request)

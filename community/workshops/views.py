@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from community.members.permissions import builder_required
 from community.workshops import services
@@ -24,7 +24,7 @@ from community.workshops.queries import (
 PAST_PER_PAGE = 12
 
 
-@require_GET
+@require_safe
 def workshop_list(request: HttpRequest) -> HttpResponse:
     upcoming = list(upcoming_workshops())
     past_page = Paginator(past_workshops_with_recordings(), PAST_PER_PAGE).get_page(request.GET.get("page"))
@@ -58,7 +58,7 @@ def _detail_or_404(slug: str) -> Workshop:
     return workshop
 
 
-@require_GET
+@require_safe
 def workshop_detail(request: HttpRequest, slug: str) -> HttpResponse:
     workshop = _detail_or_404(slug)
     return render(request, "workshops/workshop_detail.html", _registration_context(request, workshop))
@@ -108,7 +108,7 @@ def _ics_response(body: bytes, filename: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def workshop_ics_download(request: HttpRequest, slug: str) -> HttpResponse:
     workshop = get_object_or_404(Workshop.objects.prefetch_related("speakers__profile", "areas"), slug=slug)
     seated = (
@@ -120,7 +120,7 @@ def workshop_ics_download(request: HttpRequest, slug: str) -> HttpResponse:
     return _ics_response(workshop_ics(workshop, include_join_link=seated), f"{slugify(workshop.slug)}.ics")
 
 
-@require_GET
+@require_safe
 def calendar_feed(request: HttpRequest) -> HttpResponse:
     """Public feed of upcoming workshops: never any join link."""
     events = [workshop_event(workshop, include_join_link=False) for workshop in upcoming_workshops()]
