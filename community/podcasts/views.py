@@ -72,8 +72,12 @@ def episode_transcript(request: HttpRequest, slug: str) -> HttpResponse:
     episode = _episode_or_404(request, slug)
     if not episode.transcript:
         raise Http404("This episode has no transcript.")
-    with episode.transcript.open("rb") as handle:
-        body = handle.read()
+    try:
+        with episode.transcript.open("rb") as handle:
+            body = handle.read()
+    except OSError:
+        # The row names a file that storage no longer has (a restore without media, a manual clean-up).
+        raise Http404("This episode's transcript is not available.") from None
     response = HttpResponse(body, content_type=f"{episode.transcript_mime_type}; charset=utf-8")
     response["Access-Control-Allow-Origin"] = "*"
     response["Content-Disposition"] = f'inline; filename="{episode.slug}.{episode.transcript_format}"'

@@ -105,3 +105,12 @@ def test_episode_transcript_served_with_its_type(client):
     response = client.get(f"/podcast/{episode.slug}/transcript")
     assert response["Content-Type"] == "text/vtt; charset=utf-8"
     assert response.content.startswith(b"WEBVTT")
+
+
+@pytest.mark.django_db
+def test_transcript_whose_file_is_gone_answers_404_and_the_page_still_shows(client):
+    episode = EpisodeFactory(with_transcript=True)
+    episode.transcript.storage.delete(episode.transcript.name)
+
+    assert client.get(f"/podcast/{episode.slug}/transcript").status_code == 404
+    assert client.get(f"/podcast/{episode.slug}/").status_code == 200
