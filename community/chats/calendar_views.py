@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from community.chats import services
 from community.chats.feeds import personal_calendar
+from community.chats.models import Host
 from community.members.models import Profile
 from community.members.services import ensure_profile
 
@@ -35,7 +36,16 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
     profile = ensure_profile(user=request.user)  # type: ignore[arg-type]
     https_url = request.build_absolute_uri(reverse("calendar:feed", args=[profile.calendar_token]))
     webcal_url = "webcal://" + https_url.split("://", 1)[1]
-    return render(request, "chats/calendar.html", {"feed_url": https_url, "webcal_url": webcal_url})
+    return render(
+        request,
+        "chats/calendar.html",
+        {
+            "feed_url": https_url,
+            "webcal_url": webcal_url,
+            # The sub-navigation names the host settings "Become a host" for members who are not one yet.
+            "own_host": Host.objects.filter(user=request.user).exists(),
+        },
+    )
 
 
 @login_required

@@ -107,6 +107,19 @@ def test_calendar_page_works_for_an_account_without_a_profile_yet(client, action
     assert f"http://testserver/calendar/{token}.ics" in response.text
 
 
+def test_calendar_page_calls_a_hosts_settings_by_their_name(client, guest):
+    client.force_login(guest)
+    before = client.get(reverse("calendar:settings"))
+    HostFactory(user=guest)
+
+    after = client.get(reverse("calendar:settings"))
+
+    assert "Become a host" in before.text
+    assert "My host settings" not in before.text
+    assert "My host settings" in after.text
+    assert "Become a host" not in after.text
+
+
 def test_calendar_page_requires_login(client):
     response = client.get(reverse("calendar:settings"))
 
