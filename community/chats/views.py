@@ -262,7 +262,11 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "The chat is cancelled; we let both of you know.")
         return redirect("chats:detail", pk=chat.pk)
-    return render(request, "chats/cancel.html", {"chat": chat, "form": form, "now": timezone.now()})
+    return render(
+        request,
+        "chats/cancel.html",
+        {"chat": chat, "form": form, "now": timezone.now(), "zone_label": _zone_label(_viewer_zone())},
+    )
 
 
 @login_required

@@ -327,6 +327,18 @@ def test_reschedule_to_a_time_at_the_edge_of_the_calendar_is_refused(client, hos
     assert (chat.start, chat.sequence) == (slot, 0)
 
 
+@pytest.mark.parametrize("page", ["chats:cancel", "chats:reschedule"])
+def test_cancel_and_reschedule_pages_name_the_zone_of_the_time_they_show(client, host, guest, page):
+    start = open_slots(host)[0].start
+    chat = book_chat(guest=guest, host=host, start=start, topic="x")
+    client.force_login(guest)
+
+    response = client.get(reverse(page, args=[chat.pk]))
+
+    shown = start.astimezone(NEW_YORK)
+    assert f"{shown:%A} {shown.day} {shown:%B %Y, %H:%M}</time> (America/New York)" in response.text
+
+
 def test_outcome_view_lets_host_mark_no_show(client, host, guest):
     chat = CoffeeChatFactory(host=host, guest=guest, start=timezone.now() - timedelta(hours=1))
     client.force_login(host.user)
