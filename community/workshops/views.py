@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect
 
 from community.members.permissions import builder_required
 from community.workshops import services
@@ -74,7 +75,11 @@ def _after_action(request: HttpRequest, workshop: Workshop) -> HttpResponse:
 def _act(request: HttpRequest, slug: str, *, cancel: bool) -> HttpResponse:
     workshop = get_object_or_404(Workshop, slug=slug)
     if not request.user.is_authenticated:
-        return redirect_to_login(workshop.get_absolute_url())
+        login = redirect_to_login(workshop.get_absolute_url())
+        if request.htmx:  # type: ignore[attr-defined]
+            # A plain redirect would be followed by htmx and the whole login page swapped into the panel.
+            return HttpResponseClientRedirect(login.url)
+        return login
     try:
         if cancel:
             services.cancel_registration(member=request.user, workshop=workshop)  # type: ignore[arg-type]

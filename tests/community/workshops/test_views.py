@@ -120,6 +120,19 @@ def test_register_with_htmx_returns_the_updated_panel(member_client, send_now):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("action", ["register", "cancel"])
+def test_htmx_action_after_the_session_ended_sends_the_whole_page_to_log_in(client, action):
+    workshop = WorkshopFactory()
+
+    response = client.post(f"/workshops/{workshop.slug}/{action}/", HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"/accounts/login/?next=/workshops/{workshop.slug}/"
+    assert response.content == b""
+    assert not Registration.objects.exists()
+
+
+@pytest.mark.django_db
 def test_register_twice_shows_a_clear_message(member_client, send_now):
     workshop = WorkshopFactory()
     member_client.post(f"/workshops/{workshop.slug}/register/")
