@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from community.availability import WeeklyRule
+from community.chats.conf import app_settings
 from community.chats.enums import ChatOutcome, Weekday
 from community.chats.models import Host
 from mentorship.models import Area
@@ -169,4 +170,9 @@ class HostFilterForm(forms.Form):
         queryset=Area.objects.all(), to_field_name="slug", required=False, empty_label="All areas", label="Area"
     )
     topic = forms.CharField(max_length=80, required=False, label="Topic")
-    soon = forms.BooleanField(required=False, label="Has open slots in the coming 7 days")
+    soon = forms.BooleanField(required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        days = app_settings.BROWSE_WINDOW_DAYS
+        self.fields["soon"].label = f"Has open slots in the coming {days} day{'s' if days != 1 else ''}"

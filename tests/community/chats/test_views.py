@@ -67,6 +67,15 @@ def test_host_list_soon_filter_hides_hosts_without_slots_this_week(client):
     assert later.user.display_name not in response.text
 
 
+def test_host_list_soon_filter_names_the_configured_window(client, settings):
+    settings.CHATS_BROWSE_WINDOW_DAYS = 14
+
+    response = client.get(reverse("chats:hosts"))
+
+    assert "Has open slots in the coming 14 days" in response.text
+    assert "coming 7 days" not in response.text
+
+
 def test_host_list_ignores_unknown_area_without_error(client):
     response = client.get(reverse("chats:hosts"), {"area": "no-such-area"})
 
