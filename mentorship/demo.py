@@ -19,10 +19,10 @@ from mentorship.models import Area, Batch, MenteeApplication, MenteeAreaChoice, 
 
 BATCH_SLUG = "demo-spring-cohort"
 EXTRA_PEOPLE = [
-    ("Priya Raman", "Asia/Kolkata"),
+    ("Divya Iyer", "Asia/Kolkata"),
     ("Lena Vogel", "Europe/Berlin"),
     ("Camila Rojas", "America/Bogota"),
-    ("Yuki Tanaka", "Asia/Tokyo"),
+    ("Haruka Sato", "Asia/Tokyo"),
     ("Amara Obi", "Africa/Lagos"),
     ("Sofia Marques", "Europe/Lisbon"),
     ("Hannah Cohen", "America/New_York"),
@@ -41,7 +41,7 @@ EXTRA_PEOPLE = [
 SECOND_LANGUAGE = {"America": "es", "Europe": "fr", "Africa": "fr"}
 
 
-def _extra_people() -> list[User]:
+def _extra_people(*, areas: list[Area], rng: random.Random) -> list[User]:
     people = []
     for n, (name, zone) in enumerate(EXTRA_PEOPLE, start=1):
         email = f"mentorship-demo-{n}@example.org"
@@ -50,7 +50,7 @@ def _extra_people() -> list[User]:
             user.set_unusable_password()
             user.save(update_fields=["password"])
             EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
-        Profile.objects.get_or_create(
+        profile, _ = Profile.objects.get_or_create(
             user=user,
             defaults={
                 "display_name": name,
@@ -59,6 +59,9 @@ def _extra_people() -> list[User]:
                 "code_of_conduct_accepted_at": timezone.now(),
             },
         )
+        if not profile.interests.exists():
+            # Like every demo member, they show up under the interests the directory filters by.
+            profile.interests.set(rng.sample(areas, 2))
         people.append(user)
     return people
 
@@ -94,7 +97,7 @@ def seed(*, members: list[User], builder: User) -> str:
     rng = random.Random(2026)  # noqa: S311 - demo data must come out the same on every run, not be secret
     areas = list(Area.objects.order_by("position"))
     batch = _batch()
-    people = [*members, *_extra_people()]
+    people = [*members, *_extra_people(areas=areas, rng=rng)]
     mentors, mentees = people[:10], people[10:30]
     for user in mentors:
         zone = user.profile.time_zone
