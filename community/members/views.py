@@ -11,6 +11,8 @@ from community.members.conf import app_settings
 from community.members.enums import Visibility
 from community.members.errors import MembersError
 from community.members.forms import DirectoryFilterForm, ProfileForm
+from community.members.models import Profile
+from mentorship.queries import mentorship_record
 
 
 @require_safe
@@ -90,7 +92,25 @@ def profile_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "profile": profile,
             "is_own": is_own,
+            "mentorship_record": _mentorship_record(profile=profile, viewer=request.user),
             "members_only": profile.visibility == Visibility.MEMBERS,
             "their_now": timezone.now(),
         },
     )
+
+
+def _mentorship_record(*, profile: Profile, viewer: object) -> list[dict[str, object]]:
+    """Completed pairs, naming the other side only where the viewer may see their profile."""
+    visible = set(queries.visible_profiles(viewer=viewer).values_list("pk", flat=True))
+    record = []
+    for match in mentorship_record(profile.user):
+        as_mentor = match.mentor_application.member_id == profile.user_id
+        other = (match.mentee_application if as_mentor else match.mentor_application).member.profile
+        record.append(
+            {
+                "batch": match.batch,
+                "role": "Mentor" if as_mentor else "Mentee",
+                "other": other if other.pk in visible else None,
+            }
+        )
+    return record
