@@ -111,8 +111,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# Links members type without a scheme are taken as https, as Django 6 will do.
-FORMS_URLFIELD_ASSUME_HTTPS = True
 AUTH_USER_MODEL = "members.User"
 
 REDIS_URL = env.str("REDIS_URL", default="")
