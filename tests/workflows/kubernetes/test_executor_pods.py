@@ -75,7 +75,7 @@ def test_pod_killed_by_the_node_fails_with_the_named_reason(make_executor, node_
 @pytest.mark.parametrize(
     ("behaviour", "reason"),
     [
-        ("image-pull-error", "ImagePullBackOff"),
+        ("image-pull-error", ("ErrImagePull", "ImagePullBackOff")),
         ("create-container-config-error", "CreateContainerConfigError"),
         ("unschedulable", "Unschedulable"),
         ("stuck-pending", "PendingTimeout: still Pending after 3 s"),
@@ -93,7 +93,7 @@ def test_pod_that_cannot_start_is_deleted_and_fails_with_the_reason(
     outcome = driver.finish((1, 1))[(1, 1)]
 
     assert outcome.state == "failed"
-    assert outcome.reason.startswith(reason)
+    assert outcome.reason.startswith(reason)  # the node moves from ErrImagePull to ImagePullBackOff
     assert "no container ran" in driver.of((1, 1), TryLog)[0].text
     assert _pods(kube_api, kube_namespace) == []
 

@@ -28,7 +28,7 @@ def test_dag_on_pods_runs_from_trigger_to_success_with_pod_logs_in_the_ui(
     scheduler = run_scheduler(bag, runs_finished(run.pk))
 
     run.refresh_from_db()
-    assert run.state == DagRunState.SUCCESS
+    assert run.state == DagRunState.SUCCESS, [(t.reason, t.log) for t in TaskTry.objects.all()]
     tries = {t.task_instance.task_id: t for t in TaskTry.objects.select_related("task_instance")}
     assert {task_id: t.state for task_id, t in tries.items()} == {"hello": TryState.SUCCESS, "greet": TryState.SUCCESS}
     hello = tries["hello"]
