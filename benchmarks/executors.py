@@ -7,7 +7,9 @@ of M no-op tasks, timed from trigger to the run's end with the scheduler already
 Celery executor (when REDIS_URL is set): latency of one no-op try from being queued to its outcome
 committed, against a bare Celery round trip on the same worker; the difference is the engine's cost.
 
-Uses DATABASE_URL when set (say PostgreSQL), else a fresh SQLite file.
+Never writes into the configured database: with DATABASE_URL naming a PostgreSQL database, it
+creates a dedicated one on the same server (`<name>_bench`, dropped again at the end); otherwise it
+uses a fresh SQLite file in a temporary directory.
 """
 
 from __future__ import annotations
@@ -21,9 +23,47 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql", "postgis"}
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _server_url(url: str) -> str:
+    # Same server, user and options; the maintenance database to issue CREATE/DROP DATABASE from.
+    # libpq knows postgres:// and postgresql:// only; Django's URL parser knows a few more spellings.
+    return urlunsplit(urlsplit(_with_database(url, "postgres"))._replace(scheme="postgresql"))
+
+
+def _recreate_postgres_database(url: str, name: str, *, create: bool) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(_server_url(url), autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        if create:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
 
 _tmp = None
-if "DATABASE_URL" not in os.environ:
+_bench_postgres: tuple[str, str] | None = None  # (server URL, database name) to drop at the end
+_configured = os.environ.get("DATABASE_URL", "")
+if urlsplit(_configured).scheme in POSTGRES_SCHEMES:
+    _name = f"{unquote(urlsplit(_configured).path.lstrip('/')) or 'wicn'}_bench"
+    _recreate_postgres_database(_configured, _name, create=True)
+    _bench_postgres = (_configured, _name)
+    os.environ["DATABASE_URL"] = _with_database(_configured, _name)
+elif _configured and not _configured.startswith("sqlite:"):
+    raise SystemExit(f"benchmarks.executors supports PostgreSQL or SQLite, not {urlsplit(_configured).scheme!r}")
+else:
     _tmp = tempfile.mkdtemp(prefix="wicn-bench-")
     os.environ["DATABASE_URL"] = f"sqlite:///{_tmp}/bench.sqlite3"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -50,7 +90,11 @@ WORKER_LOG = Path(tempfile.gettempdir()) / "wicn-bench-celery-worker.log"
 
 
 def _database() -> str:
-    return f"{connection.vendor} ({settings.DATABASES['default']['NAME']})"
+    db = settings.DATABASES["default"]
+    if connection.vendor == "postgresql":
+        where = f"{db.get('HOST') or 'local socket'}:{db.get('PORT') or 5432}"
+        return f"postgresql database {db['NAME']!r} on {where}, created for this benchmark and dropped after it"
+    return f"sqlite file {db['NAME']} (temporary)"
 
 
 def time_local_run(scheduler: Scheduler, dag_id: str) -> float:
@@ -204,5 +248,10 @@ if __name__ == "__main__":
     try:
         main()
     finally:
+        from django.db import connections
+
+        connections.close_all()
+        if _bench_postgres:
+            _recreate_postgres_database(*_bench_postgres, create=False)
         if _tmp:
             shutil.rmtree(_tmp, ignore_errors=True)
