@@ -12,6 +12,9 @@ from workflows.runner import run_try
 
 class Command(BaseCommand):
     help = "Run one try of a task instance: claim it, run the task, record the outcome."
+    # Every pod and shell try starts here: the scheduler and the web process already ran the system
+    # checks against this same code, and running them again costs each try seconds of start-up.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("task_instance_id", type=int)
