@@ -255,22 +255,26 @@ class Scheduler:
         assert self.job is not None
         now = timezone.now()
         dags = self.bag.dags
-        did_work = self._process_events(dags)
+        events = self._process_events(dags)
+        did_work = events
         # Tries made ready by the runners' mini scheduler go out first: that is the latency that counts.
         if not self._stop.is_set():
             did_work |= self._queue_tries(now)
         self._heartbeat(now)
+        created = False
         if time.monotonic() - self._last_create >= 1.0:  # cron has minute resolution; manual runs come queued
             self._last_create = time.monotonic()
-            did_work |= self._create_runs(now)
-        started_runs = self._start_runs(now)
-        # Runners schedule the downstream of each try they finish; the full pass over running runs
-        # is the backstop (failures reported by executors, retry delays, new runs).
-        if did_work or started_runs or time.monotonic() - self._last_full_pass >= FULL_PASS_INTERVAL:
+            created = self._create_runs(now)
+        started = self._start_runs(now)
+        # Runners schedule the downstream of each try they finish, so queuing alone needs no pass over
+        # the running runs. One is due after what runners do not see (tries failed from executor events,
+        # new runs) and every FULL_PASS_INTERVAL as the backstop (retry delays, a runner that died).
+        scheduled = False
+        if events or created or started or time.monotonic() - self._last_full_pass >= FULL_PASS_INTERVAL:
             self._last_full_pass = time.monotonic()
-            did_work |= self._schedule_runs(now)
-        did_work |= started_runs
-        if not self._stop.is_set():
+            scheduled = self._schedule_runs(now)
+        did_work |= created or started or scheduled
+        if (events or scheduled) and not self._stop.is_set():
             did_work |= self._queue_tries(timezone.now())
         if time.monotonic() - self._last_check >= workflows_settings.ZOMBIE_CHECK_INTERVAL:
             self._last_check = time.monotonic()
@@ -319,7 +323,9 @@ class Scheduler:
         running = running[: workflows_settings.SCHEDULER_BATCH_SIZE]
         did_work = False
         for pk, dag_id in running:
-            did_work |= services.schedule_run(run_pk=pk, dag=self.bag.dags.get(dag_id), now=now, skip_locked=True)
+            did_work |= services.schedule_run(
+                run_pk=pk, dag=self.bag.dags.get(dag_id), now=now, skip_locked=True, only_if_needed=True
+            )
         return did_work
 
     def _queue_tries(self, now: Any) -> bool:

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from workflows import graph, timetables
@@ -255,46 +256,85 @@ def start_queued_runs(*, dag: DAG, record_id: int, now: datetime) -> int:
         )
 
 
-def schedule_run(*, run_pk: int, dag: DAG | None, now: datetime | None = None, skip_locked: bool = False) -> bool:
+@dataclass
+class _RunPlan:
+    """What a scheduling pass would change in one run, decided from its task instances' states."""
+
+    by_decision: dict[str, list[str]]
+    retry_ids: list[str]
+    missing: list[str]
+    final_state: DagRunState | None
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.by_decision or self.retry_ids or self.missing or self.final_state)
+
+
+def _plan_run(rows: list[tuple[str, str, datetime | None]], dag: DAG, now: datetime) -> _RunPlan:
+    states = {task_id: state for task_id, state, _ in rows}
+    missing = [task_id for task_id in dag.tasks if task_id not in states]  # the DAG gained tasks since
+    states.update(dict.fromkeys(missing, TaskState.NONE.value))
+    known = {task_id: state for task_id, state in states.items() if task_id in dag.tasks}
+    by_decision: dict[str, list[str]] = {}
+    for task_id, decision in graph.decide_all(states=known, upstream=dag.upstream, rules=dag.trigger_rules).items():
+        by_decision.setdefault(decision.value, []).append(task_id)
+        known[task_id] = decision.value
+    retry_ids = [task_id for task_id, state, at in rows if state == TaskState.UP_FOR_RETRY and (at or now) <= now]
+    for task_id in retry_ids:
+        known[task_id] = TaskState.SCHEDULED
+    final_state = None
+    if all(state in graph.FINISHED for state in known.values()):
+        failed = any(state in (graph.FAILED, graph.UPSTREAM_FAILED) for state in known.values())
+        final_state = DagRunState.FAILED if failed else DagRunState.SUCCESS
+    return _RunPlan(by_decision, retry_ids, missing, final_state)
+
+
+def _task_states(run_pk: int) -> list[tuple[str, str, datetime | None]]:
+    return list(TaskInstance.objects.filter(run_id=run_pk).values_list("task_id", "state", "next_retry_at"))
+
+
+def schedule_run(
+    *,
+    run_pk: int,
+    dag: DAG | None,
+    now: datetime | None = None,
+    skip_locked: bool = False,
+    only_if_needed: bool = False,
+) -> bool:
     """Decide the undecided task instances of one running run, and finish the run when all are done.
 
     Used by the scheduler loop and by the runner right after a try ends (the "mini scheduler"), so a
     ready downstream task is scheduled without waiting for the next loop. Returns True if any task
     instance became scheduled. Locks the run row, so two callers decide one after the other.
+
+    `only_if_needed` first decides from a plain read and takes the lock only if that finds something
+    to change: the scheduler's periodic pass mostly finds nothing, and on SQLite every transaction
+    holds the database's single write lock that the workers need to claim and finish their tries.
     """
     now = now or timezone.now()
+    if dag is None:
+        return False
+    if only_if_needed and not _plan_run(_task_states(run_pk), dag, now).changes_anything:
+        return False
     with transaction.atomic():
         run = DagRun.objects.select_for_update(skip_locked=skip_locked).filter(pk=run_pk).first()
-        if run is None or run.state != DagRunState.RUNNING or dag is None:
+        if run is None or run.state != DagRunState.RUNNING:
             return False
-        rows = list(TaskInstance.objects.filter(run=run).values_list("task_id", "state", "next_retry_at"))
-        states = {task_id: state for task_id, state, _ in rows}
-        missing = [task_id for task_id in dag.tasks if task_id not in states]
-        if missing:  # the DAG gained tasks since the run was created
-            _add_task_instances(run, dag, missing)
-            states.update(dict.fromkeys(missing, TaskState.NONE.value))
-        known = {task_id: state for task_id, state in states.items() if task_id in dag.tasks}
-        changes = graph.decide_all(states=known, upstream=dag.upstream, rules=dag.trigger_rules)
-        by_decision: dict[str, list[str]] = {}
-        for task_id, decision in changes.items():
-            by_decision.setdefault(decision.value, []).append(task_id)
-            known[task_id] = decision.value
-        for state, task_ids in by_decision.items():
+        plan = _plan_run(_task_states(run_pk), dag, now)
+        if plan.missing:
+            _add_task_instances(run, dag, plan.missing)
+        for state, task_ids in plan.by_decision.items():
             updates: dict[str, Any] = {"state": state}
             if state != TaskState.SCHEDULED:
                 updates["end_date"] = now
             TaskInstance.objects.filter(run=run, task_id__in=task_ids, state=TaskState.NONE).update(**updates)
-        retry_ids = [task_id for task_id, state, at in rows if state == TaskState.UP_FOR_RETRY and (at or now) <= now]
-        if retry_ids:
-            TaskInstance.objects.filter(run=run, task_id__in=retry_ids, state=TaskState.UP_FOR_RETRY).update(
+        if plan.retry_ids:
+            TaskInstance.objects.filter(run=run, task_id__in=plan.retry_ids, state=TaskState.UP_FOR_RETRY).update(
                 state=TaskState.SCHEDULED
             )
-            for task_id in retry_ids:
-                known[task_id] = TaskState.SCHEDULED
-        scheduled = bool(retry_ids) or TaskState.SCHEDULED.value in by_decision
-        if all(state in graph.FINISHED for state in known.values()):
-            failed = any(state in (graph.FAILED, graph.UPSTREAM_FAILED) for state in known.values())
-            run.state = DagRunState.FAILED if failed else DagRunState.SUCCESS
+        scheduled = bool(plan.retry_ids) or TaskState.SCHEDULED.value in plan.by_decision
+        if plan.final_state is not None:
+            run.state = plan.final_state
             run.end_date = now
             run.save(update_fields=["state", "end_date"])
             notify_schedulers()  # a run slot is free for the next queued run
@@ -397,13 +437,23 @@ def queue_task_instances(
     after this transaction commits.
     """
     now = now or timezone.now()
-    room = dict(executor_slots)
+    room = {name: slots for name, slots in executor_slots.items() if slots is None or slots > 0}
+    if not room:
+        return []
+    if all(slots is not None for slots in room.values()):
+        limit = min(limit, sum(room.values()))  # type: ignore[arg-type]
+    ready = TaskInstance.objects.filter(
+        state=TaskState.SCHEDULED, run__state=DagRunState.RUNNING, executor__in=list(room)
+    ).order_by("id")
+    # Most calls find nothing to queue; find that out with a plain read, outside a transaction (on
+    # SQLite a transaction takes the database's one write lock, which the workers wait for).
+    if not ready.values_list("pk", flat=True)[:1]:
+        return []
     with transaction.atomic():
         candidates = list(
-            TaskInstance.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(state=TaskState.SCHEDULED, run__state=DagRunState.RUNNING, executor__in=list(room))
+            ready.select_for_update(skip_locked=True, of=("self",))
             .select_related("run__dag")
-            .order_by("id")[:limit]
+            .only("executor", "queue", "try_number", "task_id", "run__run_id", "run__dag__dag_id")[:limit]
         )
         claimed = []
         for ti in candidates:
@@ -416,7 +466,12 @@ def queue_task_instances(
             ti.state = TaskState.QUEUED
             ti.queued_at = now
             claimed.append(ti)
-        TaskInstance.objects.bulk_update(claimed, ["try_number", "state", "queued_at"])
+        if not claimed:
+            return []
+        # The rows are locked: one UPDATE for all of them (try_number + 1 is what each got above).
+        TaskInstance.objects.filter(pk__in=[ti.pk for ti in claimed], state=TaskState.SCHEDULED).update(
+            try_number=F("try_number") + 1, state=TaskState.QUEUED, queued_at=now
+        )
         return TaskTry.objects.bulk_create(
             [
                 TaskTry(
