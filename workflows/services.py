@@ -539,27 +539,32 @@ def record_try_outcome(
     log: str = "",
     result: Any = None,
     allow_retry: bool = True,
-) -> TaskInstance | None:
-    """The runner's report of how a try ended. Refused (returns None) if the try no longer runs,
+) -> bool:
+    """The runner's report of how a try ended. Refused (returns False) if the try no longer runs,
     e.g. because the scheduler already failed it as timed out or lost.
 
     Side effects: the task instance becomes success, skipped, up_for_retry or failed.
     """
     now = timezone.now()
+    try_fields = {"state": state, "ended_at": now, "reason": reason, "log": log, "result": result}
     with transaction.atomic():
+        if state in (TryState.SUCCESS, TryState.SKIPPED):
+            # The common case in two guarded updates, the task instance first (the order in which every
+            # writer locks the two rows): it runs this very try, so the try runs too.
+            ti_fields: dict[str, Any] = {"end_date": now, "next_method": "", "next_kwargs": None}
+            if state == TryState.SUCCESS:
+                ti_fields.update(state=TaskState.SUCCESS, result=result)
+            else:
+                ti_fields.update(state=TaskState.SKIPPED)
+            running = TaskInstance.objects.filter(pk=ti_id, try_number=try_number, state=TaskState.RUNNING)
+            if running.update(**ti_fields):
+                recorded = bool(_running_try(ti_id, try_number).update(**try_fields))
+                if not recorded:
+                    transaction.set_rollback(True)
+                return recorded or _refuse_late_outcome(ti_id, try_number)
         ti = TaskInstance.objects.select_for_update().get(pk=ti_id)
-        attempt = TaskTry.objects.select_for_update().get(task_instance=ti, try_number=try_number)
-        if attempt.state != TryState.RUNNING:
-            logger.warning(
-                "try %s of task instance %s is %s; its late outcome is ignored", try_number, ti_id, attempt.state
-            )
-            return None
-        attempt.state = state
-        attempt.ended_at = now
-        attempt.reason = reason
-        attempt.log = log
-        attempt.result = result
-        attempt.save(update_fields=["state", "ended_at", "reason", "log", "result"])
+        if not _running_try(ti_id, try_number).update(**try_fields):
+            return _refuse_late_outcome(ti_id, try_number)
         if ti.try_number == try_number and ti.state == TaskState.RUNNING:
             if state == TryState.SUCCESS:
                 ti.state, ti.result, ti.end_date = TaskState.SUCCESS, result, now
@@ -569,7 +574,16 @@ def record_try_outcome(
                 _apply_failure(ti, task=task, allow_retry=allow_retry, now=now)
             ti.next_method, ti.next_kwargs = "", None
             ti.save(update_fields=["state", "result", "end_date", "next_retry_at", "next_method", "next_kwargs"])
-    return ti
+    return True
+
+
+def _running_try(ti_id: int, try_number: int) -> Any:
+    return TaskTry.objects.filter(task_instance_id=ti_id, try_number=try_number, state=TryState.RUNNING)
+
+
+def _refuse_late_outcome(ti_id: int, try_number: int) -> bool:
+    logger.warning("try %s of task instance %s no longer runs; its late outcome is ignored", try_number, ti_id)
+    return False
 
 
 def defer_try(

@@ -135,7 +135,7 @@ def test_late_outcome_after_scheduler_failed_the_try_is_ignored(monkeypatch):
     ti = _queued_try(d, "job")
     services.claim_try(ti_id=ti.pk, try_number=1, hostname="h", pid=1, timeout=None)
     services.fail_try(ti_id=ti.pk, try_number=1, reason="no heartbeat", task=d.tasks["job"])
-    assert services.record_try_outcome(ti_id=ti.pk, try_number=1, state=TryState.SUCCESS, task=None) is None
+    assert services.record_try_outcome(ti_id=ti.pk, try_number=1, state=TryState.SUCCESS, task=None) is False
     ti.refresh_from_db()
     assert (ti.state, TaskTry.objects.get().reason) == (TaskState.FAILED, "no heartbeat")
 
