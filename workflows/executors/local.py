@@ -92,11 +92,19 @@ def _describe_exit(exitcode: int | None) -> tuple[str, int | None]:
 
 class LocalExecutor(BaseExecutor):
     """Runs at most `parallelism` tries at once; each worker also holds the next try in its pipe,
-    so it starts it the moment it finishes one, without waiting for the scheduler loop."""
+    so it starts it the moment it finishes one, without waiting for the scheduler loop.
+
+    When many tries are ready it takes a batch of them at once (one claim in the database for
+    several tries) and holds the ones no pipe has room for; a worker that finishes a try is refilled
+    from that backlog in memory, whichever worker it is, so one long try holds up at most the one
+    try waiting in its pipe.
+    """
 
     is_local = True
     #: Tries handed to a worker beyond the one it runs.
     prefetch = 1
+    #: Tries per worker taken ahead when many are ready and held here until a pipe has room.
+    backlog_per_worker = 4
 
     def __init__(self, *, parallelism: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -124,8 +132,11 @@ class LocalExecutor(BaseExecutor):
         return _Worker(process=process, conn=parent)
 
     def slots_available(self) -> int:
+        waiting = len(self.pending)
+        if waiting >= self.parallelism:  # enough to refill every worker once: take more in a batch later
+            return 0
         held = sum(len(w.workloads) for w in self.workers)
-        return max(self.parallelism * (1 + self.prefetch) - held - len(self.pending), 0)
+        return max(self.parallelism * (1 + self.prefetch + self.backlog_per_worker) - held - waiting, 0)
 
     def queue(self, workload: Workload) -> None:
         if self._ending:
