@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 KUBE_NAMESPACE ?= default
 
 .DEFAULT_GOAL := help
-.PHONY: help setup deps run web scheduler worker test lint format typecheck bench test-cluster test-cluster-stop clean run-kube
+.PHONY: help setup deps run web scheduler worker test lint format typecheck bench test-cluster test-cluster-stop clean run-kube lock
 
 help:
 	@echo "make run           set up (first time) and start the site, scheduler and local workers on SQLite"
@@ -16,6 +16,7 @@ help:
 	@echo "make setup         virtualenv, dependencies, migrations, demo data (idempotent)"
 	@echo "make lint          ruff (lint and format check)"
 	@echo "make bench         run the benchmarks (ONLY=matching to run one)"
+	@echo "make lock          pin dependencies from pyproject.toml (requirements.lock, and requirements-prod.lock for the image)"
 	@echo "make test-cluster  build (once, cached) and start the test Kubernetes API server"
 	@echo "make run-kube      make run with the Kubernetes executor on the test cluster (and a node agent)"
 
@@ -68,6 +69,10 @@ test-cluster: deps
 
 test-cluster-stop: deps
 	$(BIN)/python -m tests.support.kube.cluster stop
+
+lock: deps
+	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11 -q
+	$(BIN)/uv pip compile pyproject.toml -c requirements.lock -o requirements-prod.lock --python-version 3.11 -q
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache
