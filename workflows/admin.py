@@ -13,10 +13,13 @@ class DagRecordAdmin(admin.ModelAdmin):
     readonly_fields = ["dag_id", "fileloc", "schedule", "tags", "last_parsed_at", "created_at"]
 
 
+TASK_INSTANCE_COLUMNS = ("task_id", "state", "try_number", "executor", "start_date", "end_date")
+
+
 class TaskInstanceInline(admin.TabularInline):
     model = TaskInstance
-    fields = ["task_id", "state", "try_number", "executor", "start_date", "end_date"]
-    readonly_fields = fields
+    fields = TASK_INSTANCE_COLUMNS
+    readonly_fields = TASK_INSTANCE_COLUMNS
     extra = 0
     can_delete = False
     show_change_link = True
@@ -44,23 +47,26 @@ class DagRunAdmin(admin.ModelAdmin):
     inlines = [TaskInstanceInline]
 
 
+TASK_TRY_FIELDS = (
+    "try_number",
+    "state",
+    "executor",
+    "external_id",
+    "hostname",
+    "pid",
+    "queued_at",
+    "started_at",
+    "ended_at",
+    "exit_code",
+    "reason",
+    "log",
+)
+
+
 class TaskTryInline(admin.StackedInline):
     model = TaskTry
-    fields = [
-        "try_number",
-        "state",
-        "executor",
-        "external_id",
-        "hostname",
-        "pid",
-        "queued_at",
-        "started_at",
-        "ended_at",
-        "exit_code",
-        "reason",
-        "log",
-    ]
-    readonly_fields = fields
+    fields = TASK_TRY_FIELDS
+    readonly_fields = TASK_TRY_FIELDS
     extra = 0
     can_delete = False
 

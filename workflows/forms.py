@@ -20,11 +20,19 @@ def _field_for(name: str, param: Param) -> forms.Field:
         return forms.BooleanField(required=False, initial=initial, **common)
     if param.type == "int":
         return forms.IntegerField(
-            required=param.required, initial=initial, min_value=param.minimum, max_value=param.maximum, **common
+            required=param.required,
+            initial=initial,
+            min_value=None if param.minimum is None else int(param.minimum),
+            max_value=None if param.maximum is None else int(param.maximum),
+            **common,
         )
     if param.type == "float":
         return forms.FloatField(
-            required=param.required, initial=initial, min_value=param.minimum, max_value=param.maximum, **common
+            required=param.required,
+            initial=initial,
+            min_value=None if param.minimum is None else int(param.minimum),
+            max_value=None if param.maximum is None else int(param.maximum),
+            **common,
         )
     return forms.CharField(required=param.required, initial=initial, max_length=1000, **common)
 

@@ -13,7 +13,7 @@ from workflows.dagbag import get_dagbag
 from workflows.enums import DagRunState
 from workflows.errors import DagNotFound, InvalidParams, WorkflowError
 from workflows.forms import ClearForm, PauseForm, TriggerForm
-from workflows.models import DagRun
+from workflows.models import DagRun, TaskInstance
 from workflows.sdk import DAG
 from workflows.timetables import describe_schedule
 
@@ -110,7 +110,7 @@ def task_instance(request: HttpRequest, dag_id: str, run_pk: int, task_id: str) 
         try_number = None
     try:
         ti, attempt = queries.task_try(dag_id=dag_id, run_pk=run_pk, task_id=task_id, try_number=try_number)
-    except queries.TaskInstance.DoesNotExist as exc:
+    except TaskInstance.DoesNotExist as exc:
         raise Http404("No such task in this run.") from exc
     context = {
         "dag": dag,

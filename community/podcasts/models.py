@@ -92,7 +92,7 @@ class Episode(models.Model):
 
     @property
     def transcript_format(self) -> str:
-        return transcript_format(self.transcript.name) if self.transcript else ""
+        return transcript_format(self.transcript.name or "") if self.transcript else ""
 
     @property
     def transcript_mime_type(self) -> str:
