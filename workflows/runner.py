@@ -4,7 +4,8 @@ Every executor ends here, in-process (a pre-forked local worker, a Celery worker
 `python manage.py run_task <task instance id> --try <n>` (a pod, a shell). The runner:
 
 1. claims the try with a guarded update (only a queued try of that number becomes running);
-2. heartbeats from a thread, storing the log so far, so the UI shows it live and a lost worker is noticed;
+2. heartbeats from a thread (one per process, for all its tries), storing the log so far, so the UI
+   shows it live and a lost worker is noticed;
 3. enforces execution_timeout (SIGALRM in the main thread, else a watchdog raising in the task's thread);
 4. captures stdout, stderr and `logging` into the try's log;
 5. stores the JSON result (size-limited) and records the outcome;
@@ -148,31 +149,84 @@ def _alarm(seconds: float) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, max(previous_delay - (time.monotonic() - started), 0.001))
 
 
-class Heartbeat(threading.Thread):
-    """Marks the try alive every WORKFLOWS_HEARTBEAT_INTERVAL seconds and saves the log so far."""
+class Heartbeats:
+    """Marks running tries alive every WORKFLOWS_HEARTBEAT_INTERVAL seconds and saves their log so far.
 
-    def __init__(self, *, ti_id: int, try_number: int, buffer: LogBuffer) -> None:
-        super().__init__(name=f"workflows-heartbeat-{ti_id}", daemon=True)
-        self.ti_id, self.try_number, self.buffer = ti_id, try_number, buffer
-        self.stopped = threading.Event()
+    One thread per process beats for every try running in it, started with the first try: a thread
+    started and joined per try would cost more than a short task itself.
+    """
 
-    def run(self) -> None:
-        interval = workflows_settings.HEARTBEAT_INTERVAL
-        try:
-            while not self.stopped.wait(interval):
-                try:
-                    alive = services.heartbeat_try(ti_id=self.ti_id, try_number=self.try_number, log=self.buffer.text())
-                except Exception:
-                    logger.exception("heartbeat of task instance %s failed", self.ti_id)
-                    continue
-                if not alive:
-                    return
-        finally:
-            connection.close()
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        #: (task instance id, try number) -> (log buffer, when its next beat is due)
+        self._tries: dict[tuple[int, int], tuple[LogBuffer, float]] = {}
+        self._beating: tuple[int, int] | None = None
+        self._thread: threading.Thread | None = None
 
-    def stop(self) -> None:
-        self.stopped.set()
-        self.join(timeout=10)
+    def watch(self, *, ti_id: int, try_number: int, buffer: LogBuffer) -> int | None:
+        """Start beating for a try; returns the heartbeat thread's ident (its log records are not the task's)."""
+        with self._cond:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="workflows-heartbeat", daemon=True)
+                self._thread.start()
+            self._tries[(ti_id, try_number)] = (buffer, time.monotonic() + workflows_settings.HEARTBEAT_INTERVAL)
+            self._cond.notify_all()
+            return self._thread.ident
+
+    def unwatch(self, *, ti_id: int, try_number: int, timeout: float = 10.0) -> None:
+        """Stop beating for a try; a beat of it being written finishes first, so none comes after."""
+        key = (ti_id, try_number)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            self._tries.pop(key, None)
+            self._cond.notify_all()
+            while self._beating == key and (left := deadline - time.monotonic()) > 0:
+                self._cond.wait(left)
+
+    def _run(self) -> None:
+        connected = False
+        while True:
+            key: tuple[int, int] | None = None
+            with self._cond:
+                while key is None:
+                    if not self._tries:
+                        if connected:
+                            break  # idle: give the database connection back first
+                        self._cond.wait()
+                        continue
+                    next_key, (buffer, due) = min(self._tries.items(), key=lambda item: item[1][1])
+                    if (delay := due - time.monotonic()) > 0:
+                        self._cond.wait(delay)
+                        continue
+                    key = next_key
+                    self._tries[key] = (buffer, time.monotonic() + workflows_settings.HEARTBEAT_INTERVAL)
+                    self._beating = key
+            if key is None:
+                connection.close()
+                connected = False
+                continue
+            alive = True
+            try:
+                connected = True
+                alive = services.heartbeat_try(ti_id=key[0], try_number=key[1], log=buffer.text())
+            except Exception:
+                logger.exception("heartbeat of task instance %s failed", key[0])
+            with self._cond:
+                self._beating = None
+                if not alive:  # the try no longer runs (failed as lost or timed out): stop beating for it
+                    self._tries.pop(key, None)
+                self._cond.notify_all()
+
+
+heartbeats = Heartbeats()
+
+
+def _reset_heartbeats_in_child() -> None:
+    global heartbeats  # noqa: PLW0603 - the parent's thread does not exist in a forked child
+    heartbeats = Heartbeats()
+
+
+os.register_at_fork(after_in_child=_reset_heartbeats_in_child)
 
 
 def _json_result(value: Any) -> Any:
@@ -277,9 +331,7 @@ def run_try(
         f"{timezone.now().isoformat()} try {try_number} of {dag_id}.{row.task_id} ({run.run_id}) "
         f"on {socket.gethostname()} pid {os.getpid()}\n"
     )
-    beat = Heartbeat(ti_id=ti_id, try_number=try_number, buffer=buffer) if heartbeat else None
-    if beat:
-        beat.start()
+    beat = heartbeats.watch(ti_id=ti_id, try_number=try_number, buffer=buffer) if heartbeat else None
     try:
         if task is None:
             problem = f"DAG {dag_id!r} is not loaded" if dag is None else f"DAG {dag_id!r} has no task {row.task_id!r}"
@@ -303,11 +355,11 @@ def run_try(
                     TaskInstance.objects.filter(run_id=run.pk, task_id=task_id).values_list("result", flat=True).first()
                 ),
             )
-            with capture_output(buffer, ignore_thread=beat.ident if beat else None):
+            with capture_output(buffer, ignore_thread=beat):
                 outcome = _execute(task, context, next_method=row.next_method, next_kwargs=row.next_kwargs)
     finally:
-        if beat:
-            beat.stop()
+        if heartbeat:
+            heartbeats.unwatch(ti_id=ti_id, try_number=try_number)
     deferred = outcome.deferred
     state = outcome.state
     elapsed = time.monotonic() - started

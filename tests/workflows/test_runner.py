@@ -6,7 +6,7 @@ import time
 import pytest
 
 from tests.workflows.support import install_dags
-from workflows import services
+from workflows import runner, services
 from workflows.enums import TaskState, TryState
 from workflows.errors import SkipTask
 from workflows.models import TaskInstance, TaskTry
@@ -151,3 +151,36 @@ def test_run_try_positional_argument_named_like_context_is_not_overwritten(monke
     run_try(ti.pk, 1, heartbeat=False)
     ti.refresh_from_db()
     assert ti.result == "given"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_heartbeat_marks_running_tries_alive_with_their_log_from_one_thread_per_process(monkeypatch, settings):
+    settings.WORKFLOWS_HEARTBEAT_INTERVAL = 0.05
+
+    def job():
+        print("halfway there")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            attempt = TaskTry.objects.get(state=TryState.RUNNING)
+            if attempt.heartbeat_at > attempt.started_at and "halfway there" in attempt.log:
+                return runner.heartbeats._thread.ident
+            time.sleep(0.02)
+        return None
+
+    with DAG("beating") as d:
+        task(job).override(task_id="one")()
+        task(job).override(task_id="two")()
+    install_dags(monkeypatch, d)
+    run = services.trigger_dag(dag=d)
+    TaskInstance.objects.filter(run=run).update(state=TaskState.SCHEDULED)
+    run.state = "running"
+    run.save()
+    tries = services.queue_task_instances(executor_slots={"inline": None}, scheduler_id=None, limit=10)
+    for attempt in tries:
+        run_try(attempt.task_instance_id, 1)
+    threads = list(TaskInstance.objects.filter(run=run).values_list("result", flat=True))
+    assert threads[0] is not None
+    assert threads == [threads[0], threads[0]]  # both tries beat from the same thread
+    beat_after_end = TaskTry.objects.order_by("id").values_list("heartbeat_at", flat=True)
+    time.sleep(0.2)
+    assert list(TaskTry.objects.order_by("id").values_list("heartbeat_at", flat=True)) == list(beat_after_end)
