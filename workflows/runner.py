@@ -27,8 +27,8 @@ import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection
@@ -279,6 +279,37 @@ def _execute(task: BaseOperator, context: Context, *, next_method: str, next_kwa
         return _Outcome(reason=f"{type(exc).__name__}: {exc}")
 
 
+@dataclass(frozen=True)
+class _TryRow:
+    """What the runner reads about a task instance and its run (plain values: cheaper than models)."""
+
+    task_id: str
+    next_method: str
+    next_kwargs: Any
+    run_pk: int
+    run_id: str
+    logical_date: datetime
+    params: dict[str, Any]
+    data_interval_start: datetime
+    data_interval_end: datetime
+    dag_id: str
+
+    @classmethod
+    def lookups(cls) -> list[str]:
+        return [_LOOKUPS.get(f.name, f.name) for f in fields(cls)]
+
+
+_LOOKUPS = {
+    "run_pk": "run_id",
+    "run_id": "run__run_id",
+    "logical_date": "run__logical_date",
+    "params": "run__params",
+    "data_interval_start": "run__data_interval_start",
+    "data_interval_end": "run__data_interval_end",
+    "dag_id": "run__dag__dag_id",
+}
+
+
 def _drop_broken_connection() -> None:
     # Long-lived workers keep their connection between tries (a reconnect per try costs more than
     # the no-op task itself); one that broke (database restart) is replaced.
@@ -296,26 +327,11 @@ def run_try(
 ) -> RunResult:
     """Run one try to its end and record it. Returns claimed=False if the try was not ours to run."""
     _drop_broken_connection()
-    row = (
-        TaskInstance.objects.filter(pk=ti_id)
-        .select_related("run__dag")
-        .only(
-            "task_id",
-            "next_method",
-            "next_kwargs",
-            "run__run_id",
-            "run__logical_date",
-            "run__params",
-            "run__data_interval_start",
-            "run__data_interval_end",
-            "run__dag__dag_id",
-        )
-        .first()
-    )
-    if row is None:
+    values = TaskInstance.objects.filter(pk=ti_id).values_list(*_TryRow.lookups()).first()
+    if values is None:
         return RunResult(claimed=False, reason=f"task instance {ti_id} does not exist")
-    run = row.run
-    dag_id = run.dag.dag_id
+    row = _TryRow(*values)
+    dag_id = row.dag_id
     bag = bag or get_dagbag()
     dag = bag.dags.get(dag_id)
     task: BaseOperator | None = dag.tasks.get(row.task_id) if dag else None
@@ -328,7 +344,7 @@ def run_try(
     buffer = LogBuffer()
     started = time.monotonic()
     buffer.write(
-        f"{timezone.now().isoformat()} try {try_number} of {dag_id}.{row.task_id} ({run.run_id}) "
+        f"{timezone.now().isoformat()} try {try_number} of {dag_id}.{row.task_id} ({row.run_id}) "
         f"on {socket.gethostname()} pid {os.getpid()}\n"
     )
     beat = heartbeats.watch(ti_id=ti_id, try_number=try_number, buffer=buffer) if heartbeat else None
@@ -343,16 +359,18 @@ def run_try(
         else:
             context = Context(
                 dag_id=dag_id,
-                run_id=run.run_id,
+                run_id=row.run_id,
                 task_id=row.task_id,
                 try_number=try_number,
-                logical_date=run.logical_date,
-                data_interval_start=run.data_interval_start,
-                data_interval_end=run.data_interval_end,
-                params=dict(run.params),
+                logical_date=row.logical_date,
+                data_interval_start=row.data_interval_start,
+                data_interval_end=row.data_interval_end,
+                params=dict(row.params),
                 task_instance_id=ti_id,
                 xcom_pull=lambda task_id: (
-                    TaskInstance.objects.filter(run_id=run.pk, task_id=task_id).values_list("result", flat=True).first()
+                    TaskInstance.objects.filter(run_id=row.run_pk, task_id=task_id)
+                    .values_list("result", flat=True)
+                    .first()
                 ),
             )
             with capture_output(buffer, ignore_thread=beat):
@@ -388,9 +406,9 @@ def run_try(
     )
     if mini_schedule and dag is not None and task is not None:
         try:
-            services.schedule_after_try(run_pk=run.pk, dag=dag, task_id=task.task_id)
+            services.schedule_after_try(run_pk=row.run_pk, dag=dag, task_id=task.task_id)
         except Exception:
-            logger.exception("could not schedule downstream tasks of %s", run.run_id)
+            logger.exception("could not schedule downstream tasks of %s", row.run_id)
     return RunResult(claimed=True, state=state, reason=outcome.reason)
 
 
