@@ -97,7 +97,7 @@ def capture_output(buffer: LogBuffer, *, ignore_thread: int | None = None) -> It
     root = logging.getLogger()
     root.addHandler(handler)
     try:
-        with redirect_stdout(buffer), redirect_stderr(buffer):  # type: ignore[type-var]
+        with redirect_stdout(buffer), redirect_stderr(buffer):
             yield
     finally:
         root.removeHandler(handler)

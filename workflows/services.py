@@ -642,7 +642,7 @@ def fail_try(
         if attempt is None:
             return False
         if attempt.state not in (TryState.QUEUED, TryState.RUNNING):
-            fields = []
+            fields: list[str] = []
             if exit_code is not None and attempt.exit_code is None:
                 attempt.exit_code, fields = exit_code, [*fields, "exit_code"]
             if reason and not attempt.reason and attempt.state != TryState.SUCCESS:
