@@ -35,9 +35,3 @@ def host(db) -> Host:
 @pytest.fixture
 def guest(db):
     return UserFactory(username="guest", profile__display_name="Grace Guest", profile__time_zone="America/New_York")
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:
-    """Members are created by the dozen here; the production hasher's cost buys nothing in these tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

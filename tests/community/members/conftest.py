@@ -15,11 +15,6 @@ def _private_cache(settings) -> None:
     }
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def member(db):
     return UserFactory(username="ada", email="ada@example.org", profile__display_name="Ada Lovelace")
