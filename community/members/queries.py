@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from community.members.enums import Visibility
-from community.members.models import Profile
+from community.members.models import Profile, User
 
 
 def _is_member(viewer: Any) -> bool:
@@ -37,3 +37,8 @@ def directory_profiles(*, viewer: Any, name: str = "", area_slug: str = "") -> Q
 def profile_for_viewer(*, viewer: Any, slug: str) -> Profile | None:
     """One member's profile if the viewer may see it, with its interests; None otherwise."""
     return visible_profiles(viewer=viewer).prefetch_related("interests").filter(slug=slug).first()
+
+
+def builders() -> QuerySet[User]:
+    """Active builders with an email address: told about matching runs, reports and pairs that have not met."""
+    return User.objects.filter(is_active=True, is_staff=True).exclude(email="").select_related("profile").order_by("pk")

@@ -3,7 +3,7 @@ import base64
 from django.conf import settings
 from django.db import models
 
-from community.notifications.enums import NotificationStatus
+from community.notifications.enums import EmailKind, NotificationStatus
 
 
 class Notification(models.Model):
@@ -23,6 +23,12 @@ class Notification(models.Model):
     )
     to = models.EmailField(help_text="Address the email goes to, fixed when it was queued.")
     template = models.CharField(max_length=120)
+    kind = models.CharField(
+        max_length=16,
+        choices=EmailKind.choices,
+        default=EmailKind.TRANSACTIONAL,
+        help_text="Members may turn off every kind of email but transactional ones.",
+    )
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)

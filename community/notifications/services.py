@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from community.members.models import User
 from community.notifications.conf import app_settings
-from community.notifications.enums import NotificationStatus
+from community.notifications.enums import EmailKind, NotificationStatus
 from community.notifications.errors import NoRecipientAddress
 from community.notifications.models import Notification
 from community.notifications.rendering import render_email
@@ -28,6 +28,7 @@ def queue_email(
     template: str,
     context: dict[str, Any],
     attachments: Sequence[tuple[str, bytes, str]] = (),
+    kind: EmailKind = EmailKind.TRANSACTIONAL,
 ) -> Notification:
     """Queue one email under an idempotency key and send it once the surrounding transaction commits.
 
@@ -47,6 +48,7 @@ def queue_email(
         recipient=recipient,
         to=address,
         template=template,
+        kind=kind,
         subject=rendered.subject,
         body_text=rendered.text,
         body_html=rendered.html,
