@@ -61,3 +61,28 @@ class Notification(models.Model):
 
     def decoded_attachments(self) -> list[tuple[str, bytes, str]]:
         return [(item["filename"], base64.b64decode(item["content"]), item["mimetype"]) for item in self.attachments]
+
+
+class EmailPreferences(models.Model):
+    """Which optional kinds of email a member receives. Transactional email cannot be turned off.
+
+    A member without a row has the defaults: reminders, mentorship and announcements on, the digest off
+    (the digest is only for members who opted in).
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preferences")
+    reminders = models.BooleanField("Reminders before workshops and coffee chats", default=True)
+    digest = models.BooleanField("The weekly digest", default=False)
+    mentorship = models.BooleanField("Mentorship check-ins and feedback requests", default=True)
+    announcements = models.BooleanField("Community announcements", default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "email preferences"
+
+    def __str__(self) -> str:
+        return f"Email preferences of {self.user}"
+
+    @classmethod
+    def default_for(cls, kind: str) -> bool:
+        return bool(cls._meta.get_field(kind).default)
