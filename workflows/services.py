@@ -800,3 +800,31 @@ def fail_stuck_queued_tries(
             task=task_for_instance(ti_id, dags),
         )
     return count
+
+
+def request_dag_run(*, dag_id: str, params: Mapping[str, Any] | None = None) -> DagRun | None:
+    """Ask for a run of a DAG as soon as possible, coalescing with a run that is already waiting.
+
+    For work that apps hand to a worker ("deliver what is queued"): many requests made before a run
+    starts are served by that one run. Returns the new manual run, or None when the DAG already has
+    a queued run that has not started (or another requester created one at the same moment).
+    Raises DagNotFound for a DAG that is not loaded. Side effects: locks the DagRecord row for the
+    check (requesters queue behind each other; the scheduler skips it for that moment), creates a
+    run and wakes schedulers on commit.
+    """
+    from workflows.dagbag import get_dagbag
+
+    dag = get_dagbag().get(dag_id)
+    now = timezone.now()
+    with transaction.atomic():
+        record = ensure_dag_record(dag=dag)
+        DagRecord.objects.select_for_update().filter(pk=record.pk).first()
+        waiting = DagRun.objects.filter(
+            dag=record, state=DagRunState.QUEUED, start_date__isnull=True, logical_date__lte=now
+        )
+        if waiting.exists():
+            return None
+        try:
+            return trigger_dag(dag=dag, params=params, logical_date=now)
+        except DagRunExists:
+            return None
