@@ -46,6 +46,11 @@ class MentorshipSettings:
         """How long a one-click check-in link from an email stays valid."""
         return int(self._get("CHECK_IN_LINK_MAX_AGE_DAYS", 60))
 
+    @property
+    def FEEDBACK_END_DAYS(self) -> int:
+        """End-of-program feedback is asked during the program's last this-many days (its last day included)."""
+        return max(1, int(self._get("FEEDBACK_END_DAYS", 7)))
+
     def matching_options(self, *, reference_date: Any = None) -> Options:
         start, end = self.WORKDAY
         return Options(

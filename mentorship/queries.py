@@ -120,3 +120,37 @@ def pairs_not_met(batch: Batch, *, now: timezone.datetime | None = None) -> Quer
         .exclude(Exists(said_yes))
         .filter(Exists(said_no) | Exists(silent))
     )
+
+
+def waiting_list(batch: Batch) -> list[MenteeApplication]:
+    """Unmatched mentees in the order an open place is offered to them: the rematch queue first
+    (longest waiting first), then everyone else by application time."""
+    queued = set(rematch_queue(batch).values_list("pk", flat=True))
+    mentees = list(unmatched_mentees(batch))
+    return sorted(
+        mentees,
+        key=lambda m: (
+            m.pk not in queued,
+            (m.rematch_requested_at or m.created_at) if m.pk in queued else m.created_at,
+            m.pk,
+        ),
+    )
+
+
+def early_ends_by_mentor(batch: Batch) -> dict[int, int]:
+    """How many pairs of each mentor application of `batch` ended early (mentors with none are absent)."""
+    rows = (
+        Match.objects.filter(batch=batch, status=MatchStatus.ENDED_EARLY)
+        .values("mentor_application_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["mentor_application_id"]: row["n"] for row in rows}
+
+
+def waiting_applications_of(member: User) -> QuerySet[MenteeApplication]:
+    """The member's mentee applications still waiting for a mentor in a published or running batch."""
+    live = Match.objects.filter(mentee_application=OuterRef("pk"), status__in=LIVE_STATUSES)
+    return MenteeApplication.objects.filter(
+        member=member, withdrawn_at__isnull=True, batch__status__in=(BatchStatus.PUBLISHED, BatchStatus.ACTIVE)
+    ).exclude(Exists(live))

@@ -15,9 +15,15 @@ from mentorship.services.followup import (
     check_in_token,
     end_match_early,
     give_feedback,
+    join_rematch_queue,
     record_check_in,
 )
 from mentorship.services.matching import run_matching
+from mentorship.services.nudges import (
+    ask_for_feedback,
+    tell_builders_pairs_not_met,
+    tell_waiting_mentees_places_open,
+)
 from mentorship.services.review import (
     approve_all_matches,
     approve_match,
@@ -36,6 +42,7 @@ __all__ = [
     "approve_all_matches",
     "approve_match",
     "ask_check_ins",
+    "ask_for_feedback",
     "check_in_from_token",
     "check_in_token",
     "close_batch",
@@ -43,6 +50,7 @@ __all__ = [
     "create_batch",
     "end_match_early",
     "give_feedback",
+    "join_rematch_queue",
     "open_batch",
     "publish_batch",
     "record_check_in",
@@ -51,6 +59,8 @@ __all__ = [
     "run_matching",
     "set_pair_rule",
     "swap_mentors",
+    "tell_builders_pairs_not_met",
+    "tell_waiting_mentees_places_open",
     "update_mentee_application",
     "update_mentor_application",
     "withdraw_application",

@@ -11,11 +11,13 @@ from django.utils import timezone
 
 from community.members.models import User
 from community.members.permissions import is_builder
+from community.notifications.enums import EmailKind
+from community.notifications.queries import users_accepting
 from community.notifications.services import queue_email
 from mentorship.conf import app_settings
 from mentorship.enums import BatchStatus, FeedbackStage, MatchStatus
 from mentorship.errors import FollowUpRefused
-from mentorship.models import CheckIn, Feedback, Match, MenteeApplication
+from mentorship.models import LIVE_STATUSES, CheckIn, Feedback, Match, MenteeApplication
 
 CHECK_IN_SALT = "mentorship.check-in"
 RUNNING = (MatchStatus.APPROVED, MatchStatus.ACTIVE)
@@ -50,17 +52,23 @@ def check_in_from_token(token: str) -> CheckIn:
 def ask_check_ins(*, now: timezone.datetime | None = None) -> int:
     """Ask "have you met?" of both sides of pairs published CHECK_IN_AFTER_DAYS ago or more.
 
-    Called by the scheduled job. Queues `mentorship_check_in` (`mentorship-check-in:<check-in>`) and
-    marks each check-in asked; rows are locked with SKIP LOCKED so two job runs share the work.
-    Returns how many were asked.
+    "Ago" counts whole days of 24 hours from the instant of publishing, so every side is due at the
+    same moment whatever their time zone; the daily job asks them at its first run after it.
+    Called by the scheduled job. Queues `mentorship_check_in` (`mentorship-check-in:<check-in>`, kind
+    mentorship) and marks each check-in asked; rows are locked with SKIP LOCKED so two job runs share
+    the work, and an asked check-in is never asked again. A member who turned mentorship email off
+    (or has no address) is not asked and their check-in stays unasked: they can still answer on the
+    match page. Returns how many were asked.
     """
     now = now or timezone.now()
+    reachable = users_accepting(User.objects.exclude(email=""), EmailKind.MENTORSHIP)
     due = (
         CheckIn.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(
             asked_at__isnull=True,
             match__status__in=RUNNING,
             match__batch__published_at__lte=now - timedelta(days=app_settings.CHECK_IN_AFTER_DAYS),
+            member__in=reachable,
         )
         .select_related("member__profile", "match__batch")
         .select_related("match__mentor_application__member__profile", "match__mentee_application__member__profile")
@@ -81,6 +89,7 @@ def ask_check_ins(*, now: timezone.datetime | None = None) -> int:
                 "no_path": reverse("mentorship:check_in", kwargs={"token": token}) + "?met=no",
                 "match_path": reverse("mentorship:match", kwargs={"pk": pair.pk}),
             },
+            kind=EmailKind.MENTORSHIP,
         )
         check_in.asked_at = now
         check_in.save(update_fields=["asked_at"])
@@ -163,4 +172,23 @@ def end_match_early(*, match_: Match, by: User, reason: str) -> Match:
                 "home_path": reverse("mentorship:home"),
             },
         )
+    return current
+
+
+@transaction.atomic
+def join_rematch_queue(*, application: MenteeApplication, member: User) -> MenteeApplication:
+    """A mentee still waiting for a mentor in a published batch asks to be served first by the next
+    matching. Joining again keeps the first time (the queue's order). Locks the application row."""
+    current = MenteeApplication.objects.select_for_update(of=("self",)).select_related("batch").get(pk=application.pk)
+    if current.member_id != member.pk:
+        raise FollowUpRefused("Only the mentee who applied can join the rematch queue.")
+    if current.withdrawn_at is not None:
+        raise FollowUpRefused("This application was withdrawn.")
+    if current.batch.status not in {BatchStatus.PUBLISHED, BatchStatus.ACTIVE}:
+        raise FollowUpRefused(f"The rematch queue of {current.batch.name} opens once its pairs are published.")
+    if Match.objects.filter(mentee_application=current, status__in=LIVE_STATUSES).exists():
+        raise FollowUpRefused(f"You already have a mentor in {current.batch.name}.")
+    if current.rematch_requested_at is None:
+        current.rematch_requested_at = timezone.now()
+        current.save(update_fields=["rematch_requested_at", "updated_at"])
     return current
