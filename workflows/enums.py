@@ -10,6 +10,9 @@ class DagRunState(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCESS = "success", "Success"
     FAILED = "failed", "Failed"
+    # A run stopped before it started. Not "failed": nothing went wrong, and alerting or counting
+    # failures must not see a builder's change of plan.
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class DagRunType(models.TextChoices):
@@ -42,4 +45,4 @@ class TryState(models.TextChoices):
 
 
 ACTIVE_TRY_STATES = (TryState.QUEUED, TryState.RUNNING)
-FINISHED_RUN_STATES = (DagRunState.SUCCESS, DagRunState.FAILED)
+FINISHED_RUN_STATES = (DagRunState.SUCCESS, DagRunState.FAILED, DagRunState.CANCELLED)

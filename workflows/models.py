@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from workflows.enums import DagRunState, DagRunType, TaskState, TryState
 
@@ -52,6 +53,12 @@ class DagRun(models.Model):
     data_interval_start = models.DateTimeField()
     data_interval_end = models.DateTimeField()
     params = models.JSONField(default=dict, blank=True)
+    run_after = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A queued run does not start before this moment (a manual run scheduled for later).",
+    )
+    note = models.TextField(blank=True, help_text="Why the run ended as it did when no task says it (cancelled).")
     triggered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -69,6 +76,16 @@ class DagRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dag.dag_id} {self.run_id}"
+
+    @property
+    def is_waiting(self) -> bool:
+        """Queued, never started, and deferred to a moment still ahead: it can be moved or cancelled."""
+        return (
+            self.state == DagRunState.QUEUED
+            and self.start_date is None
+            and self.run_after is not None
+            and self.run_after > timezone.now()
+        )
 
     @property
     def duration(self) -> float | None:

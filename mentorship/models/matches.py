@@ -93,11 +93,38 @@ class PairRule(models.Model):
 
 
 class MatchingRun(models.Model):
-    """One run of the engine over a batch: what went in, what came out, how long it took."""
+    """One run of the engine over a batch, from a builder's request to the stored proposals.
+
+    A run is scheduled (waiting for its moment), then running (frozen input, solving, storing,
+    telling builders), then succeeded, failed (with the reason) or cancelled before it started.
+    At most one run per batch is scheduled or running: the database holds it.
+    """
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE_STATES = (State.SCHEDULED, State.RUNNING)
 
     batch = models.ForeignKey("mentorship.Batch", on_delete=models.CASCADE, related_name="matching_runs")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.SCHEDULED)
+    dag_run = models.ForeignKey(
+        "workflows.DagRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    started_at = models.DateTimeField(auto_now_add=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    scheduled_for = models.DateTimeField(
+        null=True, blank=True, help_text="The moment the builder chose; empty for a run started at once."
+    )
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When the input was frozen.")
+    stored_at = models.DateTimeField(null=True, blank=True, help_text="When the proposals were stored.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.TextField(blank=True)
+    input = models.JSONField(null=True, blank=True, help_text="The frozen applications, rules and options.")
+    output = models.JSONField(null=True, blank=True, help_text="The engine's proposals for the frozen input.")
     duration_ms = models.PositiveIntegerField(default=0)
     mentors = models.PositiveIntegerField(default=0)
     mentees = models.PositiveIntegerField(default=0)
@@ -109,11 +136,23 @@ class MatchingRun(models.Model):
     unmatched_reasons = models.JSONField(default=dict, blank=True, help_text="Count of unmatched mentees per reason.")
 
     class Meta:
-        ordering = ["-started_at", "-pk"]
-        get_latest_by = "started_at"
+        ordering = ["-requested_at", "-pk"]
+        get_latest_by = "requested_at"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch"],
+                condition=models.Q(state__in=["scheduled", "running"]),
+                name="mentorship_one_active_run_per_batch",
+                violation_error_message="A matching run is already scheduled or running for this batch.",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"Run of {self.batch} at {self.started_at:%Y-%m-%d %H:%M}"
+        return f"Run of {self.batch} requested {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE_STATES
 
 
 class CheckIn(models.Model):

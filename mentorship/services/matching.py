@@ -94,6 +94,9 @@ def run_matching(*, batch: Batch, by: User | None) -> MatchingRun:
         move_batch(batch, BatchStatus.PROPOSED)
     return MatchingRun.objects.create(
         batch=batch,
+        state=MatchingRun.State.SUCCEEDED,
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
         started_by=by,
         duration_ms=duration_ms,
         mentors=len(mentors),

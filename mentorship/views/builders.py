@@ -75,7 +75,7 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         "rematch_ids": set(queries.rematch_queue(batch).values_list("pk", flat=True)),
         "not_met": list(queries.pairs_not_met(batch)) if batch.published_at else [],
-        "last_run": MatchingRun.objects.filter(batch=batch).order_by("-started_at", "-pk").first(),
+        "last_run": MatchingRun.objects.filter(batch=batch).order_by("-requested_at", "-pk").first(),
         "transitions": [s for s in batch.next_statuses if s in TRANSITION_SERVICES],
         "swap_form": SwapForm(batch=batch) if batch.status == BatchStatus.PROPOSED else None,
         "rule_form": PairRuleForm(batch=batch) if batch.status == BatchStatus.PROPOSED else None,
