@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "community.podcasts",
     "community.workshops",
     "community.chats",
+    "community.reports",
+    "community.digest",
+    "community.announcements",
     "mentorship",
     "workflows",
 ]

@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class MentorshipConfig(AppConfig):
     name = "mentorship"
     verbose_name = "Mentorship"
+
+    def ready(self) -> None:
+        from community.digest.registry import register_section
+        from mentorship.digest import open_batches
+
+        register_section("batches", open_batches)
+
+        from mentorship.report_figures import register_report_section
+
+        register_report_section()
