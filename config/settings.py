@@ -55,7 +55,6 @@ INSTALLED_APPS = [
     "community.podcasts",
     "community.workshops",
     "community.chats",
-    "community.reports",
     "community.digest",
     "community.announcements",
     "mentorship",
