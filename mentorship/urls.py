@@ -12,6 +12,7 @@ urlpatterns = [
     path("applications/mentor/<int:pk>/edit/", members.edit_mentor, name="edit_mentor"),
     path("applications/mentee/<int:pk>/edit/", members.edit_mentee, name="edit_mentee"),
     path("applications/<str:role>/<int:pk>/withdraw/", members.withdraw, name="withdraw"),
+    path("applications/mentee/<int:pk>/rematch/", members.join_rematch_queue, name="join_rematch_queue"),
     path("matches/<int:pk>/", members.match_detail, name="match"),
     path("matches/<int:pk>/end/", members.end_match, name="end_match"),
     path("matches/<int:pk>/feedback/", members.give_feedback, name="feedback"),

@@ -48,6 +48,9 @@ def home(request: HttpRequest) -> HttpResponse:
         context["applications"] = sorted(
             [*mine["mentor"].values(), *mine["mentee"].values()], key=lambda a: a.created_at, reverse=True
         )
+        waiting = set(queries.waiting_applications_of(request.user).values_list("pk", flat=True))
+        for application in mine["mentee"].values():
+            application.is_waiting = application.pk in waiting
         context["matches"] = list(queries.matches_of_member(request.user))
         for m in context["matches"]:
             m.my_side = m.side_of(request.user)
@@ -157,6 +160,19 @@ def withdraw(request: HttpRequest, role: str, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Your application to {application.batch.name} is withdrawn.")
+    return redirect("mentorship:home")
+
+
+@login_required
+@require_POST
+def join_rematch_queue(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(MenteeApplication.objects.select_related("batch"), pk=pk, member=request.user)
+    try:
+        services.join_rematch_queue(application=application, member=request.user)
+    except MentorshipError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "You are in the rematch queue: the next matching serves you first.")
     return redirect("mentorship:home")
 
 
