@@ -23,7 +23,7 @@ class RegistrationInline(admin.TabularInline):
     model = Registration
     extra = 0
     can_delete = False
-    fields = ["member", "status", "queued_at", "promoted_at", "cancelled_at"]
+    fields = ["member", "status", "queued_at", "promoted_at", "cancelled_at", "reminded_24h_for", "reminded_1h_for"]
     readonly_fields = fields
     ordering = ["queued_at", "pk"]
 

@@ -102,6 +102,13 @@ class Registration(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     promoted_at = models.DateTimeField(null=True, blank=True, help_text="When a seat came free for them.")
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The workshop start each reminder was sent for: a moved workshop no longer matches, so it is reminded again.
+    reminded_24h_for = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Start time the 24-hour reminder was sent for."
+    )
+    reminded_1h_for = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Start time the 1-hour reminder was sent for."
+    )
 
     class Meta:
         ordering = ["queued_at", "pk"]

@@ -1,7 +1,10 @@
-from django.db.models import Count, Prefetch, Q, QuerySet
+from datetime import datetime
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from community.members.models import User
+from community.notifications.queries import users_accepting
 from community.workshops.enums import ACTIVE_STATUSES, SEATED_STATUSES, RegistrationStatus
 from community.workshops.models import Registration, Workshop, WorkshopSpeaker
 
@@ -55,4 +58,23 @@ def registrations_for_attendance(*, workshop: Workshop) -> QuerySet[Registration
         Registration.objects.filter(workshop=workshop, status__in=SEATED_STATUSES)
         .select_related("member__profile")
         .order_by("member__profile__display_name", "pk")
+    )
+
+
+def registrations_due_for_reminder(
+    *, starts_after: datetime, starts_until: datetime, marker: str, kind: str
+) -> QuerySet[Registration]:
+    """Seated registrations at workshops starting in (starts_after, starts_until] whose reminder is still owed.
+
+    `marker` names the field recording the start time a reminder was sent for; a registration reminded for
+    another start (the workshop moved since) is owed again. Only active members with an address who accept
+    email of `kind` are included, so nobody who turned reminders off is even rendered for.
+    """
+    recipients = users_accepting(User.objects.filter(is_active=True).exclude(email=""), kind)
+    return Registration.objects.filter(
+        Q(**{f"{marker}__isnull": True}) | ~Q(**{marker: F("workshop__starts_at")}),
+        status__in=SEATED_STATUSES,
+        workshop__starts_at__gt=starts_after,
+        workshop__starts_at__lte=starts_until,
+        member__in=recipients,
     )

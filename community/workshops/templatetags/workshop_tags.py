@@ -15,6 +15,8 @@ def workshop_when(workshop: Workshop) -> str:
     same_day = start.date() == end.date()
     end_text = date_format(end, "H:i") if same_day else date_format(end, "l j F Y, H:i")
     zone = timezone.get_current_timezone_name()
-    abbreviation = date_format(start, "T")
+    # The datetime's own name for its offset: Django's "T" format is blank for a wall time that occurs twice
+    # (the night clocks go back), which is exactly when the abbreviation tells the two apart.
+    abbreviation = start.tzname() or ""
     zone_text = zone if abbreviation in {zone, ""} or abbreviation.startswith(("+", "-")) else f"{zone}, {abbreviation}"
     return f"{date_format(start, 'l j F Y, H:i')}\N{EN DASH}{end_text} ({zone_text})"

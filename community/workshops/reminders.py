@@ -1,0 +1,126 @@
+"""Reminders before a workshop: 24 hours and 1 hour before it starts, to everyone holding a seat.
+
+A reminder is due only while it is still true: the 24-hour one from 24 h before the start until 1 h
+before it, the 1-hour one from then until the start. So a member promoted from the waitlist late, or a
+run that comes late, gets the reminders still due and never a stale one. Each registration records the
+start time each reminder was sent for, so a workshop moved to another time is reminded again.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.timesince import timeuntil
+
+from community.notifications.enums import EmailKind
+from community.notifications.services import queue_email
+from community.workshops.calendar import workshop_ics
+from community.workshops.models import Registration, Workshop
+from community.workshops.queries import registrations_due_for_reminder
+
+Attachments = list[tuple[str, bytes, str]]
+
+
+@dataclass(frozen=True)
+class Reminder:
+    name: str
+    due_from: timedelta
+    """Due once the start is at most this far away..."""
+    due_until: timedelta
+    """...and still more than this far away (after that the next reminder, or the workshop itself, takes over)."""
+    marker: str
+    """Registration field holding the start time this reminder was last sent for."""
+
+
+REMINDERS = (
+    Reminder("24h", due_from=timedelta(hours=24), due_until=timedelta(hours=1), marker="reminded_24h_for"),
+    Reminder("1h", due_from=timedelta(hours=1), due_until=timedelta(0), marker="reminded_1h_for"),
+)
+
+
+def reminder_key(reminder: Reminder, registration: Registration, starts_at: datetime) -> str:
+    """One outbox key per registration, reminder and start time: a moved workshop gets new keys."""
+    return f"workshop-reminder-{reminder.name}:{registration.pk}:{int(starts_at.timestamp())}"
+
+
+def starts_in(start: datetime, now: datetime) -> str:
+    """The true time left, e.g. "10 hours" or "23 hours, 45 minutes" (never a rounded "tomorrow")."""
+    return timeuntil(start, now, depth=2).replace("\xa0", " ")
+
+
+def _invite(workshop: Workshop, cache: dict[tuple[int, datetime], Attachments]) -> Attachments:
+    # Every registrant of a workshop gets the same invite, so it is built once per workshop and start time.
+    key = (workshop.pk, workshop.starts_at)
+    if key not in cache:
+        ics = workshop_ics(workshop, include_join_link=True)
+        cache[key] = [(f"{workshop.slug}.ics", ics, "text/calendar; method=PUBLISH")]
+    return cache[key]
+
+
+def _claim_batch(reminder: Reminder, *, now: datetime, batch_size: int) -> list[Registration]:
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    due = registrations_due_for_reminder(
+        starts_after=now + reminder.due_until,
+        starts_until=now + reminder.due_from,
+        marker=reminder.marker,
+        kind=EmailKind.REMINDERS,
+    )
+    # Only the registration rows are locked (not their workshops), and rows another scheduler holds are
+    # skipped, so two runs at once share the work instead of waiting for each other or doing it twice.
+    return list(
+        due.select_for_update(skip_locked=skip_locked, of=("self",))
+        .select_related("workshop", "member__profile")
+        .order_by("workshop__starts_at", "pk")[:batch_size]
+    )
+
+
+def _send_batch(
+    reminder: Reminder, batch: list[Registration], *, now: datetime, invites: dict[tuple[int, datetime], Attachments]
+) -> None:
+    by_start: dict[datetime, list[int]] = {}
+    workshops: dict[int, Workshop] = {}
+    for registration in batch:
+        # One instance per workshop, so speakers and areas for the invite are fetched once.
+        workshop = workshops.setdefault(registration.workshop_id, registration.workshop)
+        queue_email(
+            key=reminder_key(reminder, registration, workshop.starts_at),
+            recipient=registration.member,
+            template="workshops/reminder",
+            context={
+                "workshop": workshop,
+                "registration": registration,
+                "reminder": reminder.name,
+                "starts_in": starts_in(workshop.starts_at, now),
+            },
+            attachments=_invite(workshop, invites),
+            kind=EmailKind.REMINDERS,
+        )
+        by_start.setdefault(workshop.starts_at, []).append(registration.pk)
+    # Marked with the start the email announced: if the workshop moved meanwhile, the next run reminds again.
+    for starts_at, ids in by_start.items():
+        Registration.objects.filter(pk__in=ids).update(**{reminder.marker: starts_at})
+
+
+def send_workshop_reminders(*, now: datetime | None = None, batch_size: int = 500) -> dict[str, int]:
+    """Queue every workshop reminder due at `now` (default: the current time); return how many of each.
+
+    Side effects: per batch of at most `batch_size` registrations, one transaction that locks the
+    registration rows (skipping rows another run holds), queues one `workshops/reminder` email of kind
+    reminders with the join link and the .ics invite for each (key `workshop-reminder-<24h|1h>:<registration>:
+    <start as UTC timestamp>`), and records on each registration the start time it was reminded for.
+    Running it again, or twice at once, queues nothing twice.
+    """
+    now = now or timezone.now()
+    invites: dict[tuple[int, datetime], Attachments] = {}
+    counts = {}
+    for reminder in REMINDERS:
+        counts[reminder.name] = 0
+        while True:
+            with transaction.atomic():
+                batch = _claim_batch(reminder, now=now, batch_size=batch_size)
+                if not batch:
+                    break
+                _send_batch(reminder, batch, now=now, invites=invites)
+            counts[reminder.name] += len(batch)
+    return counts
