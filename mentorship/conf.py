@@ -51,6 +51,15 @@ class MentorshipSettings:
         """End-of-program feedback is asked during the program's last this-many days (its last day included)."""
         return max(1, int(self._get("FEEDBACK_END_DAYS", 7)))
 
+    @property
+    def SOLVE_RESOURCES(self) -> dict[str, dict[str, str]]:
+        """CPU and memory of the matching run's solve step when it runs in its own Kubernetes pod:
+        {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"memory": "2Gi"}} (given keys replace these)."""
+        given = dict(self._get("SOLVE_RESOURCES", {}))
+        defaults = {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"memory": "2Gi"}}
+        parts = [*defaults, *(part for part in given if part not in defaults)]
+        return {part: {**defaults.get(part, {}), **given.get(part, {})} for part in parts}
+
     def matching_options(self, *, reference_date: Any = None) -> Options:
         start, end = self.WORKDAY
         return Options(

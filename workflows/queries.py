@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
+from workflows.enums import TaskState
 from workflows.models import DagRecord, DagRun, TaskInstance, TaskTry
 
 
@@ -50,6 +51,41 @@ def grid_for_dag(dag_id: str, task_ids: list[str], *, limit: int = 25) -> Grid:
     extra = sorted({t for cells in grid.cells.values() for t in cells} - known)
     grid.task_ids.extend(extra)  # tasks removed from code still show in old runs
     return grid
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    """One task of a run as a page shows it: its state, its latest try and why that try ended."""
+
+    task_id: str
+    state: str
+    state_label: str
+    try_number: int
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return self.task_id.replace("_", " ").capitalize()
+
+
+def task_outcomes(run_pk: int, task_ids: list[str] | None = None) -> list[TaskOutcome]:
+    """The run's tasks (in `task_ids` order when given, else creation order) with their latest try's reason."""
+    rows = list(
+        TaskInstance.objects.filter(run_id=run_pk).order_by("id").values_list("pk", "task_id", "state", "try_number")
+    )
+    latest = {pk: try_number for pk, _, _, try_number in rows}
+    tries = TaskTry.objects.filter(task_instance_id__in=list(latest)).values_list(
+        "task_instance_id", "try_number", "reason"
+    )
+    reasons = {ti_id: reason for ti_id, number, reason in tries if number == latest[ti_id]}
+    labels = dict(TaskState.choices)
+    outcomes = {
+        task_id: TaskOutcome(task_id, state, str(labels.get(state, state)), try_number, reasons.get(pk, ""))
+        for pk, task_id, state, try_number in rows
+    }
+    if task_ids is None:
+        return list(outcomes.values())
+    return [outcomes[t] for t in task_ids if t in outcomes]
 
 
 def task_try(*, dag_id: str, run_pk: int, task_id: str, try_number: int | None) -> tuple[TaskInstance, TaskTry | None]:

@@ -1,10 +1,10 @@
 """The scheduler loop (`python manage.py scheduler`).
 
 Each loop: apply executor events; create due scheduled runs; start queued runs within
-max_active_runs; decide task instances of running runs by their trigger rules; queue scheduled
-ones to the executor each names; now and then fail lost, timed-out and stuck tries. Between loops
-it waits on a wake pipe, the executors' handles and (on PostgreSQL) LISTEN, so new work is seen at
-once instead of after a fixed sleep.
+max_active_runs (a run scheduled for later once its moment has come); decide task instances of
+running runs by their trigger rules; queue scheduled ones to the executor each names; now and then
+fail lost, timed-out and stuck tries. Between loops it waits on a wake pipe, the executors' handles
+and (on PostgreSQL) LISTEN, so new work is seen at once instead of after a fixed sleep.
 
 Restart-safe: all state is in the database. Several schedulers may run against PostgreSQL (rows
 are claimed with SKIP LOCKED); on SQLite a lock file lets only one run.
@@ -155,7 +155,7 @@ class Scheduler:
                 idle = workflows_settings.SCHEDULER_MIN_SLEEP
                 self._wait(0)
             else:
-                self._wait(idle)
+                self._wait(self._until_next_run_after(idle))
                 idle = min(idle * 2, workflows_settings.SCHEDULER_MAX_SLEEP)
 
     def _acquire_sqlite_lock(self) -> None:
@@ -233,6 +233,19 @@ class Scheduler:
 
     # waiting -----------------------------------------------------------------------------------
 
+    def _until_next_run_after(self, idle: float) -> float:
+        """`idle`, cut short so that a run scheduled for a moment starts at that moment, not a sleep later.
+
+        A run scheduled or moved meanwhile wakes the loop itself (through notify_schedulers).
+        """
+        if idle <= workflows_settings.SCHEDULER_MIN_SLEEP:
+            return idle
+        now = timezone.now()
+        due = services.next_run_after(now=now)
+        if due is None:
+            return idle
+        return max(0.0, min(idle, (due - now).total_seconds()))
+
     def _wait(self, timeout: float) -> None:
         handles: list[Any] = [self._wake_r]
         if self._listener:
@@ -308,7 +321,9 @@ class Scheduler:
     def _start_runs(self, now: Any) -> bool:
         assert self.bag is not None
         waiting = (
-            DagRun.objects.filter(state=DagRunState.QUEUED, dag__dag_id__in=list(self.bag.dags))
+            DagRun.objects.filter(
+                services.due_filter(now), state=DagRunState.QUEUED, dag__dag_id__in=list(self.bag.dags)
+            )
             .values_list("dag_id", "dag__dag_id")
             .distinct()
         )

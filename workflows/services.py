@@ -25,7 +25,7 @@ from django.utils import timezone
 from workflows import graph, timetables
 from workflows.conf import workflows_settings
 from workflows.dagbag import DagBag
-from workflows.enums import DagRunState, DagRunType, TaskState, TryState
+from workflows.enums import FINISHED_RUN_STATES, DagRunState, DagRunType, TaskState, TryState
 from workflows.errors import DagRunExists, WorkflowError
 from workflows.executors.base import Event, TryFinished, TryHandedBack, TryLog, TryRunning
 from workflows.models import DagRecord, DagRun, TaskInstance, TaskTry
@@ -131,8 +131,9 @@ def create_dag_run(
     data_interval: tuple[datetime, datetime] | None = None,
     params: Mapping[str, Any] | None = None,
     triggered_by: Any = None,
+    run_after: datetime | None = None,
 ) -> DagRun:
-    """Create a queued run with one task instance per task.
+    """Create a queued run with one task instance per task; it starts once `run_after` (if any) passes.
 
     Raises DagRunExists if the DAG has a run for that logical date (runs are unique per DAG and date).
     Side effects: wakes schedulers on commit.
@@ -153,6 +154,7 @@ def create_dag_run(
                     data_interval_end=end,
                     params=values,
                     triggered_by=triggered_by,
+                    run_after=run_after,
                 )
         except IntegrityError:
             raise DagRunExists(
@@ -180,9 +182,12 @@ def trigger_dag(
     params: Mapping[str, Any] | None = None,
     triggered_by: Any = None,
     logical_date: datetime | None = None,
+    run_after: datetime | None = None,
 ) -> DagRun:
     """Start a manual run now (or at `logical_date`), with params validated against the DAG.
 
+    With `run_after`, the run is created now but waits, queued, until that moment; until it starts
+    it can be moved (`reschedule_dag_run`) or cancelled (`cancel_dag_run`).
     Raises InvalidParams naming each bad param, DagRunExists for a taken logical date.
     """
     return create_dag_run(
@@ -191,6 +196,65 @@ def trigger_dag(
         logical_date=logical_date or timezone.now(),
         params=params,
         triggered_by=triggered_by,
+        run_after=run_after,
+    )
+
+
+def _not_started(run: DagRun) -> Any:
+    return DagRun.objects.filter(pk=run.pk, state=DagRunState.QUEUED, start_date__isnull=True)
+
+
+def _why_not_waiting(run: DagRun) -> str:
+    current = DagRun.objects.filter(pk=run.pk).values_list("state", flat=True).first()
+    if current is None:
+        return f"run {run.run_id} no longer exists"
+    if current == DagRunState.QUEUED:
+        return f"run {run.run_id} has started already and is queued again; it can no longer be moved or cancelled"
+    return f"run {run.run_id} is {DagRunState(current).label.lower()}; only a run that has not started can change"
+
+
+def reschedule_dag_run(*, run: DagRun, run_after: datetime | None) -> DagRun:
+    """Move a run that has not started to another moment (None: as soon as possible).
+
+    A guarded update: a run the scheduler started meanwhile is refused with WorkflowError.
+    Side effects: wakes schedulers on commit (the run may be due now).
+    """
+    with transaction.atomic():
+        if not _not_started(run).update(run_after=run_after):
+            raise WorkflowError(_why_not_waiting(run))
+        notify_schedulers()
+    run.refresh_from_db()
+    return run
+
+
+def cancel_dag_run(*, run: DagRun, by: Any = None) -> DagRun:
+    """Cancel a run that has not started: it ends as cancelled, and its tasks never run.
+
+    A guarded update: a run the scheduler started meanwhile is refused with WorkflowError.
+    """
+    now = timezone.now()
+    who = f" by {by}" if by is not None else ""
+    with transaction.atomic():
+        if not _not_started(run).update(
+            state=DagRunState.CANCELLED, end_date=now, note=f"Cancelled{who} at {now.isoformat(timespec='seconds')}."
+        ):
+            raise WorkflowError(_why_not_waiting(run))
+    run.refresh_from_db()
+    return run
+
+
+def due_filter(now: datetime) -> Q:
+    """Queued runs whose moment has come (or that have none)."""
+    return Q(run_after__isnull=True) | Q(run_after__lte=now)
+
+
+def next_run_after(*, now: datetime) -> datetime | None:
+    """The earliest moment a queued run is waiting for, so that the scheduler wakes up for it."""
+    return (
+        DagRun.objects.filter(state=DagRunState.QUEUED, run_after__gt=now)
+        .order_by("run_after")
+        .values_list("run_after", flat=True)
+        .first()
     )
 
 
@@ -237,7 +301,10 @@ def create_due_scheduled_runs(*, record_id: int, dag: DAG, now: datetime) -> lis
 
 
 def start_queued_runs(*, dag: DAG, record_id: int, now: datetime) -> int:
-    """Move queued runs of a DAG to running, oldest logical date first, within max_active_runs."""
+    """Move queued runs of a DAG to running, oldest logical date first, within max_active_runs.
+
+    A run scheduled for later (`run_after` still ahead) stays queued and takes no slot.
+    """
     with transaction.atomic():
         record = DagRecord.objects.select_for_update(skip_locked=True).filter(pk=record_id).first()
         if record is None:
@@ -247,7 +314,7 @@ def start_queued_runs(*, dag: DAG, record_id: int, now: datetime) -> int:
         if room <= 0:
             return 0
         ids = list(
-            DagRun.objects.filter(dag=record, state=DagRunState.QUEUED)
+            DagRun.objects.filter(due_filter(now), dag=record, state=DagRunState.QUEUED)
             .order_by("logical_date")
             .values_list("pk", flat=True)[:room]
         )
@@ -411,9 +478,9 @@ def prune_finished_runs(*, older_than: datetime) -> int:
     """Delete finished runs that ended before `older_than`, with their task instances, tries and logs."""
     with transaction.atomic():
         ids = list(
-            DagRun.objects.filter(
-                state__in=[DagRunState.SUCCESS, DagRunState.FAILED], end_date__lt=older_than
-            ).values_list("pk", flat=True)[:10_000]
+            DagRun.objects.filter(state__in=list(FINISHED_RUN_STATES), end_date__lt=older_than).values_list(
+                "pk", flat=True
+            )[:10_000]
         )
         DagRun.objects.filter(pk__in=ids).delete()
     return len(ids)

@@ -45,7 +45,11 @@ def dag_list(request: HttpRequest) -> HttpResponse:
 
 def _grid_context(dag: DAG) -> dict[str, object]:
     grid = queries.grid_for_dag(dag.dag_id, dag.topological_task_ids())
-    active = any(run.state in (DagRunState.QUEUED, DagRunState.RUNNING) for run in grid.runs)
+    # A run scheduled for later does not make the page poll until its moment.
+    active = any(
+        run.state == DagRunState.RUNNING or (run.state == DagRunState.QUEUED and not run.is_waiting)
+        for run in grid.runs
+    )
     return {"dag": dag, "grid": grid, "active": active}
 
 

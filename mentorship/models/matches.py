@@ -111,9 +111,7 @@ class MatchingRun(models.Model):
 
     batch = models.ForeignKey("mentorship.Batch", on_delete=models.CASCADE, related_name="matching_runs")
     state = models.CharField(max_length=16, choices=State.choices, default=State.SCHEDULED)
-    dag_run = models.ForeignKey(
-        "workflows.DagRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    dag_run = models.ForeignKey("workflows.DagRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
     scheduled_for = models.DateTimeField(

@@ -17,6 +17,7 @@ from mentorship.errors import AlreadyPublished, InvalidTransition, ReviewRefused
 from mentorship.matching import MatchingInputError, match
 from mentorship.models import LIVE_STATUSES, Batch, CheckIn, Match, MenteeApplication, MentorApplication, PairRule
 from mentorship.services.batches import locked_batch, move_batch
+from mentorship.services.matching import refuse_during_run
 
 FIRST_STEPS = (
     "Say hello within a week: introduce yourself and suggest two or three times for a first call.",
@@ -30,6 +31,7 @@ def _reviewable(batch: Batch) -> Batch:
     batch = locked_batch(batch)
     if batch.status != BatchStatus.PROPOSED:
         raise InvalidTransition(f"{batch.name} is {batch.get_status_display().lower()}: its pairs cannot change now.")
+    refuse_during_run(batch)
     return batch
 
 
@@ -172,6 +174,7 @@ def publish_batch(*, batch: Batch, by: User) -> Batch:
         raise AlreadyPublished(f"{batch.name} was already published by {who}.")
     if batch.status != BatchStatus.PROPOSED:
         raise InvalidTransition(f"{batch.name} is {batch.get_status_display().lower()}: run the matching first.")
+    refuse_during_run(batch)
     counts = Match.objects.filter(batch=batch).aggregate(
         proposed=Count("pk", filter=Q(status=MatchStatus.PROPOSED)),
         approved=Count("pk", filter=Q(status=MatchStatus.APPROVED)),

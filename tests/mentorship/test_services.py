@@ -9,6 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from community.notifications.models import Notification
+from community.notifications.services import deliver_pending
 from mentorship import services
 from mentorship.enums import BatchStatus, MatchStatus, PairRuleKind
 from mentorship.errors import AlreadyPublished, ApplicationRefused, InvalidTransition, MatchingFailed, ReviewRefused
@@ -245,6 +246,7 @@ def test_publish_emails_both_sides_and_the_waiting_list(builder, django_capture_
     services.approve_all_matches(batch=batch, by=builder)
     with django_capture_on_commit_callbacks(execute=True):
         services.publish_batch(batch=batch, by=builder)
+    deliver_pending()
 
     batch.refresh_from_db()
     assert batch.status == BatchStatus.PUBLISHED
