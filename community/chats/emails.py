@@ -1,5 +1,6 @@
-"""The emails of a coffee chat: both sides hear about a booking, a new time and a cancellation."""
+"""The emails of a coffee chat: both sides hear about a booking, a new time, a cancellation and reminders."""
 
+from collections.abc import Collection
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -8,6 +9,7 @@ from django.utils import formats
 from community.chats.calendar import chat_invite, chat_links
 from community.chats.models import CoffeeChat
 from community.members.models import User
+from community.notifications.enums import EmailKind
 from community.notifications.services import queue_email
 
 
@@ -91,3 +93,32 @@ def queue_chat_cancelled(chat: CoffeeChat, *, by: User) -> None:
         method="CANCEL",
         extra={"cancelled_by_name": by.display_name},
     )
+
+
+def queue_chat_reminder(chat: CoffeeChat, *, reminder: str, starts_in: str, recipient_ids: Collection[int]) -> int:
+    """Remind the sides of the chat whose ids are in `recipient_ids`; return how many emails were queued.
+
+    One key per chat, reminder, start time and side (`chat-reminder-<24h|1h>:<chat>:<start as UTC
+    timestamp>:<guest|host>`), so a rescheduled chat is reminded again at its new time.
+    """
+    queued = 0
+    for role, recipient, other in _participants(chat):
+        if recipient.pk not in recipient_ids:
+            continue
+        queue_email(
+            key=f"chat-reminder-{reminder}:{chat.pk}:{int(chat.start.timestamp())}:{role}",
+            recipient=recipient,
+            template="chat_reminder",
+            context={
+                "chat": chat,
+                "role": role,
+                "other_name": other.display_name,
+                "starts_in": starts_in,
+                "when": describe_time(chat.start, chat.end, _zone_of(recipient)),
+                "other_when": describe_time(chat.start, chat.end, _zone_of(other)),
+                **chat_links(chat),
+            },
+            kind=EmailKind.REMINDERS,
+        )
+        queued += 1
+    return queued

@@ -138,6 +138,13 @@ class CoffeeChat(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # The iCalendar SEQUENCE: bumped on every change the invite must announce (reschedule, cancel).
     sequence = models.PositiveIntegerField(default=0)
+    # The start each reminder was sent for: a rescheduled chat no longer matches, so it is reminded at its new time.
+    reminded_24h_for = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Start time the 24-hour reminder was sent for."
+    )
+    reminded_1h_for = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Start time the 1-hour reminder was sent for."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

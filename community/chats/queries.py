@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from community.availability import Interval, Slot, open_slots
 from community.chats.enums import ChatStatus
@@ -149,6 +149,20 @@ def chats_needing_reminder(*, window_start: datetime, window_end: datetime) -> Q
         _chats_with_people()
         .filter(status=ChatStatus.BOOKED, start__gte=window_start, start__lt=window_end)
         .order_by("start", "pk")
+    )
+
+
+def chats_due_for_reminder(*, starts_after: datetime, starts_until: datetime, marker: str) -> QuerySet[CoffeeChat]:
+    """Booked chats starting in (starts_after, starts_until] whose reminder is still owed for their current start.
+
+    `marker` names the field recording the start a reminder was sent for; a chat reminded for another start
+    (it was rescheduled since) is owed again. Cancelled chats never appear.
+    """
+    return CoffeeChat.objects.filter(
+        Q(**{f"{marker}__isnull": True}) | ~Q(**{marker: F("start")}),
+        status=ChatStatus.BOOKED,
+        start__gt=starts_after,
+        start__lte=starts_until,
     )
 
 
