@@ -20,10 +20,12 @@ def mentorship_figures(start: datetime, end: datetime) -> dict[str, FigureValue]
     A pair runs from its batch's publication until it ends (completed or ended early).
     """
     running = Match.objects.filter(status__in=RAN, batch__published_at__lt=end).filter(
-        Q(ended_at__isnull=True) | Q(ended_at__gte=start)
+        Q(ended_at__isnull=True) | Q(ended_at__gt=start)
     )
     met_by_end = CheckIn.objects.filter(match=OuterRef("pk"), met=True, answered_at__lt=end)
-    counts = running.annotate(met=Exists(met_by_end)).aggregate(active=Count("pk"), met=Count("pk", filter=Q(met=True)))
+    counts = running.annotate(said_met=Exists(met_by_end)).aggregate(
+        active=Count("pk"), met=Count("pk", filter=Q(said_met=True))
+    )
     return {"active_pairs": counts["active"], "met_pairs": counts["met"]}
 
 
