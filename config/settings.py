@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "community.podcasts",
     "community.workshops",
     "community.chats",
+    "community.reports",
     "community.digest",
     "community.announcements",
     "mentorship",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("workshops/", include("community.workshops.urls")),
     path("chats/", include("community.chats.urls")),
     path("calendar/", include("community.chats.calendar_urls")),
+    path("reports/", include("community.reports.urls")),
     path("mentorship/", include("mentorship.urls")),
     path("workflows/", include("workflows.urls")),
     path("", include("community.members.urls")),
