@@ -228,6 +228,14 @@ KUBERNETES_NAMESPACE = env.str("KUBERNETES_NAMESPACE", default="")
 WORKER_IMAGE = env.str("WORKER_IMAGE", default="")
 POD_TEMPLATE_FILE = env.str("POD_TEMPLATE_FILE", default=str(BASE_DIR / "deploy" / "kubernetes" / "pod-template.yaml"))
 
+# Announcements (incoming webhooks of the community's Slack and Discord channels) ---
+ANNOUNCEMENTS_WEBHOOKS = {
+    "workshops": env.list("ANNOUNCE_WORKSHOP_WEBHOOKS", default=[]),
+    "episodes": env.list("ANNOUNCE_EPISODE_WEBHOOKS", default=[]),
+    "batches": env.list("ANNOUNCE_BATCH_WEBHOOKS", default=[]),
+}
+ANNOUNCEMENTS_LOOKBACK_HOURS = env.float("ANNOUNCE_LOOKBACK_HOURS", default=24)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

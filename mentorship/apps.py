@@ -11,6 +11,11 @@ class MentorshipConfig(AppConfig):
 
         register_section("batches", open_batches)
 
+        from community.announcements.registry import register_source
+        from mentorship.announcements import newly_open_batches
+
+        register_source("batches", newly_open_batches)
+
         from mentorship.report_figures import register_report_section
 
         register_report_section()

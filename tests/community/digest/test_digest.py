@@ -171,7 +171,8 @@ def test_send_weekly_digests_sections_list_what_is_coming_and_new_in_the_member_
     notification = Notification.objects.get()
     assert report.queued == [notification.key]
     assert notification.subject == "Your week at Women in Cloud Native: 31 March"
-    assert notification.body_text == (
+    content, _footer = notification.body_text.split("\n-- \n")
+    assert content == (
         "Hi Ada,\n\n"
         "Here is what is coming up and what is new this week. Times are in America/New_York.\n\n"
         "Upcoming workshops\n\n"
@@ -186,10 +187,7 @@ def test_send_weekly_digests_sections_list_what_is_coming_and_new_in_the_member_
         "- Spring cohort\n"
         "  Applications close: Thursday 10 April 2025, 17:00 (America/New_York)\n"
         "  http://localhost:8000/mentorship/batches/spring/\n\n"
-        "You receive this digest because you asked for it. "
-        "Change your email preferences any time on your account page.\n\n"
-        "-- \n"
-        "Women in Cloud Native · http://localhost:8000/\n"
+        "You receive this digest because you asked for it.\n"
     )
     assert 'href="http://localhost:8000/workshops/helm/"' in notification.body_html
     assert "Wednesday 2 April 2025, 13:30 (America/New_York)" in notification.body_html
