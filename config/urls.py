@@ -19,6 +19,7 @@ urlpatterns = [
     path("reports/", include("community.reports.urls")),
     path("mentorship/", include("mentorship.urls")),
     path("workflows/", include("workflows.urls")),
+    path("", include("community.notifications.urls")),
     path("", include("community.members.urls")),
 ]
 

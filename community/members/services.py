@@ -2,8 +2,12 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from community.members.enums import Visibility
@@ -99,3 +103,31 @@ def update_profile(*, profile: Profile, changes: ProfileChanges) -> Profile:
     locked.save()
     locked.interests.set(list(changes.interests))
     return locked
+
+
+def delete_unverified_accounts(*, dry_run: bool = False) -> int:
+    """Delete sign-ups nobody finished: an unverified address and no verified one, never logged in,
+    joined more than MEMBERS_UNVERIFIED_ACCOUNT_DAYS (default 14) days ago. Returns how many.
+
+    Staff accounts and accounts without any address on record (made by hand, not by sign-up) are
+    kept. Side effects: locks and deletes those users with everything that hangs off them (profile,
+    addresses); an account verified or used while this runs is re-checked and kept.
+    """
+    days = int(getattr(settings, "MEMBERS_UNVERIFIED_ACCOUNT_DAYS", 14))
+    abandoned = (
+        User.objects.filter(
+            last_login__isnull=True,
+            date_joined__lt=timezone.now() - timedelta(days=days),
+            is_staff=False,
+            is_superuser=False,
+        )
+        .filter(Exists(EmailAddress.objects.filter(user=OuterRef("pk"))))
+        .exclude(Exists(EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)))
+    )
+    if dry_run:
+        return abandoned.count()
+    with transaction.atomic():
+        ids = list(abandoned.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True))
+        deleted = list(abandoned.filter(pk__in=ids).values_list("pk", flat=True))
+        User.objects.filter(pk__in=deleted).delete()
+    return len(deleted)

@@ -3,15 +3,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from community.notifications.enums import NotificationStatus
 from community.notifications.models import Notification
-from community.notifications.services import retry_notification
+from community.notifications.services import message_id, retry_notifications
 
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["subject", "to", "template", "status", "attempts", "created_at", "sent_at"]
-    list_filter = ["status", "template"]
+    list_display = ["subject", "to", "kind", "status", "attempts", "created_at", "sent_at"]
+    list_filter = ["status", "kind", "template"]
     search_fields = ["key", "to", "subject"]
     date_hierarchy = "created_at"
     list_select_related = ["recipient"]
@@ -20,6 +19,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "recipient",
         "to",
         "template",
+        "kind",
         "subject",
         "body_text",
         "html_preview",
@@ -27,12 +27,15 @@ class NotificationAdmin(admin.ModelAdmin):
         "status",
         "attempts",
         "last_error",
+        "message_id_header",
+        "unsubscribe_url",
+        "lease_expires_at",
         "created_at",
         "last_attempt_at",
         "next_attempt_at",
         "sent_at",
     ]
-    exclude = ["body_html", "attachments"]
+    exclude = ["body_html", "attachments", "lease_id"]
     actions = ["send_again"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -53,9 +56,23 @@ class NotificationAdmin(admin.ModelAdmin):
     def attachment_names(self, obj: Notification) -> str:
         return ", ".join(item["filename"] for item in obj.attachments) or "—"
 
+    @admin.display(description="Message-ID")
+    def message_id_header(self, obj: Notification) -> str:
+        return message_id(obj)
+
     @admin.action(description="Send the selected failed or queued emails again now")
     def send_again(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
-        sent = 0
-        for notification in queryset.exclude(status=NotificationStatus.SENT):
-            sent += retry_notification(notification=notification)
-        self.message_user(request, f"{sent} email(s) sent.", messages.SUCCESS if sent else messages.WARNING)
+        count = retry_notifications(notification_ids=queryset.values_list("pk", flat=True))
+        if count:
+            self.message_user(
+                request,
+                f"{count} email(s) will be sent again within a minute, whatever their earlier attempts.",
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request,
+                "None of the selected emails can be sent again: only failed or queued ones can "
+                "(sent ones went out, skipped ones were turned off by the member, sending ones are on their way).",
+                messages.WARNING,
+            )

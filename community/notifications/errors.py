@@ -4,3 +4,7 @@ class NotificationError(Exception):
 
 class NoRecipientAddress(NotificationError):
     """An email was queued with neither a recipient who has an address nor an explicit one."""
+
+
+class InvalidUnsubscribeLink(NotificationError):
+    """An unsubscribe link that is forged, cut short, expired or names no member."""

@@ -7,7 +7,12 @@ from community.notifications.enums import EmailKind, NotificationStatus
 
 
 class Notification(models.Model):
-    """One email the platform must send, rendered when queued and sent at most once per idempotency key."""
+    """One email the platform must send, rendered when queued, queued once per idempotency key.
+
+    Delivery is at least once: a deliverer that dies between the mail server's acceptance and
+    recording it leaves the row "sending" until its lease runs out, and the next run sends it again
+    with the same Message-ID (see docs/email-delivery.md).
+    """
 
     key = models.CharField(
         max_length=200,
@@ -43,16 +48,32 @@ class Notification(models.Model):
         null=True, blank=True, help_text="When the retry job may try again; empty once sent."
     )
     sent_at = models.DateTimeField(null=True, blank=True)
+    unsubscribe_url = models.URLField(
+        max_length=500,
+        blank=True,
+        help_text="One-click unsubscribe link of an optional kind of email, in its footer and List-Unsubscribe.",
+    )
+    lease_id = models.UUIDField(null=True, blank=True, editable=False, help_text="The deliverer run that claimed it.")
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="While sending: when another run may take it over and send it again."
+    )
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="notification_pending_idx"),
+            models.Index(fields=["status", "lease_expires_at"], name="notification_lease_idx"),
+            models.Index(fields=["lease_id"], name="notification_lease_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(status=NotificationStatus.SENT) | models.Q(sent_at__isnull=False),
                 name="notification_sent_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=NotificationStatus.SENDING)
+                | models.Q(lease_id__isnull=False, lease_expires_at__isnull=False),
+                name="notification_sending_has_lease",
             ),
         ]
 

@@ -1,23 +1,44 @@
-"""The outbox: every email the platform sends is queued here once per idempotency key, then delivered."""
+"""The outbox: every email the platform sends is queued here once per idempotency key, then delivered.
+
+Requests only queue. After the queuing transaction commits, a run of the `deliver_notifications`
+DAG is requested (one per transaction, coalesced with a run already waiting); that DAG also runs
+every minute as a sweep. Delivery claims rows with a lease, talks to the mail server outside any
+transaction and without row locks, then records the outcome. See docs/email-delivery.md.
+"""
 
 import base64
+import hashlib
 import logging
-from collections.abc import Sequence
-from datetime import timedelta
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
 from typing import Any
+from urllib.parse import urlsplit
 
-from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, connection, transaction
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from community.members.models import User
 from community.notifications.conf import app_settings
 from community.notifications.enums import EmailKind, NotificationStatus
 from community.notifications.errors import NoRecipientAddress
-from community.notifications.models import Notification
-from community.notifications.rendering import render_email
+from community.notifications.models import EmailPreferences, Notification
+from community.notifications.queries import OPTIONAL_KINDS, accepts_email, users_accepting
+from community.notifications.rendering import RenderedEmail, render_email
+from community.notifications.tokens import unsubscribe_url
 
 logger = logging.getLogger(__name__)
+
+DELIVERY_DAG_ID = "deliver_notifications"
+
+
+# Queuing -----------------------------------------------------------------------------------------
 
 
 def queue_email(
@@ -30,11 +51,13 @@ def queue_email(
     attachments: Sequence[tuple[str, bytes, str]] = (),
     kind: EmailKind = EmailKind.TRANSACTIONAL,
 ) -> Notification:
-    """Queue one email under an idempotency key and send it once the surrounding transaction commits.
+    """Queue one email under an idempotency key; a worker sends it after the transaction commits.
 
     Side effects: inserts a Notification row (unless one with this key exists, which is returned
-    untouched); after commit, delivers it through Django's email backend (see `deliver`).
-    A rolled-back transaction sends nothing. `recipient` is added to the template context.
+    untouched) and, on commit, requests a deliver_notifications run (once per transaction). If the
+    recipient turned this kind of email off, the row is stored as skipped, with the reason, and
+    nothing is requested. A rolled-back transaction leaves nothing behind. `recipient` is added to
+    the template context, and so is `unsubscribe_url` for optional kinds (shown in the footer).
     """
     existing = Notification.objects.filter(key=key).first()
     if existing is not None:
@@ -42,11 +65,73 @@ def queue_email(
     address = to or (recipient.email if recipient is not None else "")
     if not address:
         raise NoRecipientAddress(f"The email {key!r} has nowhere to go: the member has no email address.")
-    rendered = render_email(template, {"recipient": recipient, **context})
-    notification = Notification(
+    link = (
+        unsubscribe_url(member_id=recipient.pk, kind=kind) if recipient is not None and kind in OPTIONAL_KINDS else ""
+    )
+    rendered = render_email(
+        template, {"recipient": recipient, "unsubscribe_url": link, "email_kind": EmailKind(kind), **context}
+    )
+    return _queue_rendered(
         key=key,
         recipient=recipient,
         to=address,
+        template=template,
+        kind=kind,
+        rendered=rendered,
+        attachments=attachments,
+        unsubscribe_link=link,
+        wanted=recipient is None or accepts_email(recipient, kind),
+    )
+
+
+def queue_rendered_email(
+    *,
+    key: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    template: str,
+    recipient: User | None = None,
+) -> Notification:
+    """Queue a transactional email that was rendered elsewhere (allauth's account emails).
+
+    `template` only names where the text came from (shown in the admin). Side effects: as
+    `queue_email`; the key makes it idempotent.
+    """
+    existing = Notification.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    if not to:
+        raise NoRecipientAddress(f"The email {key!r} has nowhere to go: no address was given.")
+    return _queue_rendered(
+        key=key,
+        recipient=recipient,
+        to=to,
+        template=template,
+        kind=EmailKind.TRANSACTIONAL,
+        rendered=RenderedEmail(subject=" ".join(subject.split())[:255], text=text, html=html),
+        attachments=(),
+        unsubscribe_link="",
+    )
+
+
+def _queue_rendered(
+    *,
+    key: str,
+    recipient: User | None,
+    to: str,
+    template: str,
+    kind: str,
+    rendered: RenderedEmail,
+    attachments: Sequence[tuple[str, bytes, str]],
+    unsubscribe_link: str,
+    wanted: bool = True,
+) -> Notification:
+    notification = Notification(
+        key=key,
+        recipient=recipient,
+        to=to,
         template=template,
         kind=kind,
         subject=rendered.subject,
@@ -56,30 +141,91 @@ def queue_email(
             {"filename": name, "mimetype": mimetype, "content": base64.b64encode(content).decode("ascii")}
             for name, content, mimetype in attachments
         ],
-        next_attempt_at=timezone.now(),
+        unsubscribe_url=unsubscribe_link,
     )
+    if wanted:
+        notification.next_attempt_at = timezone.now()
+    else:
+        # Kept rather than dropped: the key stays used (a rerun queues nothing) and a builder sees why.
+        notification.status = NotificationStatus.SKIPPED
+        notification.last_error = _turned_off_reason(kind)
+    stored = _store_once(notification)
+    if stored is notification and wanted:
+        request_delivery_on_commit()
+    return stored
+
+
+def _store_once(notification: Notification) -> Notification:
+    """Insert the row, or return the one a concurrent caller inserted under the same key."""
     try:
         # A savepoint, so that losing the race on the unique key leaves the caller's transaction usable.
         with transaction.atomic():
             notification.save()
     except IntegrityError:
-        winner = Notification.objects.filter(key=key).first()
+        winner = Notification.objects.filter(key=notification.key).first()
         if winner is None:
             raise
         return winner
-    if app_settings.SEND_ON_COMMIT:
-        notification_id = notification.pk
-        transaction.on_commit(lambda: deliver(notification_id=notification_id), robust=True)
     return notification
 
 
-def _build_message(notification: Notification) -> EmailMultiAlternatives:
+def _turned_off_reason(kind: str) -> str:
+    return f"Not sent: the member turned off “{EmailKind(kind).label}” emails."
+
+
+def _request_delivery() -> None:
+    from workflows.services import request_dag_run
+
+    try:
+        request_dag_run(dag_id=DELIVERY_DAG_ID)
+    except Exception:
+        # The every-minute sweep delivers the email anyway; a request that failed only delays it.
+        logger.exception("Could not request a %s run; the next sweep will deliver", DELIVERY_DAG_ID)
+
+
+def request_delivery_on_commit() -> None:
+    """Ask for a deliver_notifications run when the current transaction commits, once per transaction.
+
+    Publishing a batch queues hundreds of emails in one transaction: they need one run, not one each.
+    """
+    if app_settings.DELIVERY != "worker":
+        return
+    connection = transaction.get_connection()
+    # Django keeps the callbacks of the open transaction in run_on_commit (and drops those of a
+    # rolled-back savepoint), so this is exactly "already requested in this transaction".
+    if connection.in_atomic_block and any(entry[1] is _request_delivery for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(_request_delivery, robust=True)
+
+
+# Delivery ----------------------------------------------------------------------------------------
+
+
+def message_id(notification: Notification) -> str:
+    """The Message-ID of this outbox row: the same on every send, so clients collapse a resent copy."""
+    digest = hashlib.sha256(f"{notification.key}\n{notification.created_at.isoformat()}".encode()).hexdigest()[:12]
+    return f"<notification-{notification.pk}.{digest}@{_message_id_domain()}>"
+
+
+def _message_id_domain() -> str:
+    address = parseaddr(app_settings.FROM_EMAIL)[1]
+    domain = address.rpartition("@")[2] if "@" in address else ""
+    return domain or urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def _build_message(notification: Notification, backend: BaseEmailBackend) -> EmailMultiAlternatives:
+    headers = {"Message-ID": message_id(notification), "X-Notification-Key": notification.key}
+    if notification.unsubscribe_url:
+        # RFC 8058 one-click unsubscribe: mail clients POST "List-Unsubscribe=One-Click" to the link.
+        headers["List-Unsubscribe"] = f"<{notification.unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message = EmailMultiAlternatives(
         subject=notification.subject,
         body=notification.body_text,
         from_email=app_settings.FROM_EMAIL,
         to=[notification.to],
-        headers={"X-Notification-Key": notification.key},
+        headers=headers,
+        connection=backend,
     )
     if notification.body_html:
         message.attach_alternative(notification.body_html, "text/html")
@@ -88,69 +234,237 @@ def _build_message(notification: Notification) -> EmailMultiAlternatives:
     return message
 
 
-def deliver(*, notification_id: int) -> bool:
-    """Send one queued or failed notification unless it was already sent; return True if it went out now.
+def _due(now: datetime) -> Q:
+    waiting = Q(status__in=[NotificationStatus.QUEUED, NotificationStatus.FAILED], next_attempt_at__lte=now)
+    abandoned = Q(status=NotificationStatus.SENDING, lease_expires_at__lte=now, attempts__lt=app_settings.MAX_ATTEMPTS)
+    return waiting | abandoned
 
-    Side effects: locks the Notification row for the duration of the send (a concurrent
-    deliverer skips it), sends one email, and records the outcome: sent with its time, or
-    failed with the error and the time of the next retry.
-    """
-    skip_locked = connection.features.has_select_for_update_skip_locked
+
+def _claim(size: int) -> list[Notification]:
+    """Take up to `size` due rows for this deliverer with a guarded update and a fresh lease."""
+    now = timezone.now()
+    lease = uuid.uuid4()
+    connection = transaction.get_connection()
     with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(skip_locked=skip_locked)
-            .filter(pk=notification_id)
-            .exclude(status=NotificationStatus.SENT)
-            .first()
+        candidates = Notification.objects.filter(_due(now)).order_by("next_attempt_at", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            # Concurrent deliverers take disjoint rows instead of queueing behind each other's claim.
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates.values_list("pk", flat=True)[:size])
+        if not ids:
+            return []
+        # The guard repeats the due condition: where rows cannot be locked (SQLite), a row another
+        # deliverer claimed in the meantime is no longer due and is left to it.
+        Notification.objects.filter(_due(now), pk__in=ids).update(
+            status=NotificationStatus.SENDING,
+            lease_id=lease,
+            lease_expires_at=now + timedelta(seconds=app_settings.LEASE_SECONDS),
+            attempts=F("attempts") + 1,
+            last_attempt_at=now,
         )
-        if notification is None:
-            return False
-        now = timezone.now()
-        notification.attempts += 1
-        notification.last_attempt_at = now
-        try:
-            _build_message(notification).send(fail_silently=False)
-        except Exception as exc:  # noqa: BLE001 - any backend failure is recorded for a retry, not raised
-            logger.warning("Email %s to %s failed: %s", notification.key, notification.to, exc)
-            notification.status = NotificationStatus.FAILED
-            notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if notification.attempts < app_settings.MAX_ATTEMPTS:
-                delay = app_settings.RETRY_BASE_SECONDS * 2 ** (notification.attempts - 1)
-                notification.next_attempt_at = now + timedelta(seconds=delay)
-            else:
-                notification.next_attempt_at = None
-            sent = False
+    return list(Notification.objects.filter(lease_id=lease).order_by("next_attempt_at", "pk"))
+
+
+def _still_wanted(rows: list[Notification]) -> list[Notification]:
+    """Mark skipped the rows whose member turned their kind off since queuing; return the others."""
+    by_kind: dict[str, set[int]] = {}
+    for row in rows:
+        if row.kind in OPTIONAL_KINDS and row.recipient_id is not None:
+            by_kind.setdefault(row.kind, set()).add(row.recipient_id)
+    refused: set[tuple[str, int]] = set()
+    for kind, member_ids in by_kind.items():
+        accepting = set(users_accepting(User.objects.filter(pk__in=member_ids), kind).values_list("pk", flat=True))
+        refused.update((kind, member_id) for member_id in member_ids - accepting)
+    kept = []
+    for row in rows:
+        if (row.kind, row.recipient_id) in refused:
+            _owned(row).update(
+                status=NotificationStatus.SKIPPED,
+                last_error=_turned_off_reason(row.kind),
+                next_attempt_at=None,
+                lease_id=None,
+                lease_expires_at=None,
+            )
         else:
-            notification.status = NotificationStatus.SENT
-            notification.sent_at = now
-            notification.next_attempt_at = None
-            sent = True
-        notification.save(
-            update_fields=["attempts", "last_attempt_at", "status", "last_error", "next_attempt_at", "sent_at"]
+            kept.append(row)
+    return kept
+
+
+def _owned(row: Notification) -> Any:
+    """The row, as long as this deliverer's lease on it holds (a taken-over row is not ours to record)."""
+    return Notification.objects.filter(pk=row.pk, lease_id=row.lease_id, status=NotificationStatus.SENDING)
+
+
+def _record_sent(row: Notification) -> None:
+    _owned(row).update(
+        status=NotificationStatus.SENT,
+        sent_at=timezone.now(),
+        next_attempt_at=None,
+        last_error="",
+        lease_id=None,
+        lease_expires_at=None,
+    )
+
+
+def _record_failure(row: Notification, error: BaseException) -> None:
+    logger.warning("Email %s to %s failed: %s", row.key, row.to, error)
+    now = timezone.now()
+    if row.attempts < app_settings.MAX_ATTEMPTS:
+        next_attempt: datetime | None = now + timedelta(
+            seconds=app_settings.RETRY_BASE_SECONDS * 2 ** (row.attempts - 1)
         )
+    else:
+        next_attempt = None
+    _owned(row).update(
+        status=NotificationStatus.FAILED,
+        last_error=f"{type(error).__name__}: {error}"[:2000],
+        next_attempt_at=next_attempt,
+        lease_id=None,
+        lease_expires_at=None,
+    )
+
+
+@dataclass
+class _Connection:
+    """One mail backend connection for a whole run, reopened after a failed send."""
+
+    backend: BaseEmailBackend
+    is_open: bool = False
+
+    def ensure_open(self) -> None:
+        if not self.is_open:
+            self.backend.open()
+            self.is_open = True
+
+    def close(self) -> None:
+        if self.is_open:
+            self.is_open = False
+            self.backend.close()
+
+
+def _send(rows: list[Notification], connection: _Connection) -> tuple[int, bool]:
+    """Send claimed rows one by one; return how many went out and whether the server can be reached."""
+    sent = 0
+    for index, row in enumerate(rows):
+        try:
+            connection.ensure_open()
+        except Exception as exc:  # noqa: BLE001 - an unreachable server fails this claim, to be retried
+            for left in rows[index:]:
+                _record_failure(left, exc)
+            return sent, False
+        try:
+            _build_message(row, connection.backend).send(fail_silently=False)
+        except Exception as exc:  # noqa: BLE001 - any backend failure is recorded for a retry, not raised
+            _record_failure(row, exc)
+            # The session may be broken (a dropped connection fails every later message): start afresh.
+            connection.close()
+            continue
+        # Between the send above and this update the email is out but not recorded: a deliverer
+        # dying here leaves the row "sending", and it goes again, same Message-ID, when the lease ends.
+        _record_sent(row)
+        sent += 1
+    return sent, True
+
+
+def _give_up_abandoned() -> int:
+    """Fail the rows whose deliverers died mid-send MAX_ATTEMPTS times: a builder decides."""
+    return Notification.objects.filter(
+        status=NotificationStatus.SENDING,
+        lease_expires_at__lte=timezone.now(),
+        attempts__gte=app_settings.MAX_ATTEMPTS,
+    ).update(
+        status=NotificationStatus.FAILED,
+        last_error=(
+            "Delivery stopped part-way too many times (the sending process ended before it could record "
+            "the outcome). The member may have received it; send it again from the admin if not."
+        ),
+        next_attempt_at=None,
+        lease_id=None,
+        lease_expires_at=None,
+    )
+
+
+def deliver_pending(*, limit: int = 10_000) -> int:
+    """Deliver due emails, oldest first, over one mail server connection; return how many went out.
+
+    Due: queued or failed rows whose next attempt has come, and "sending" rows whose lease ran out
+    (their deliverer died; they go again with the same Message-ID). Rows are claimed in groups of
+    NOTIFICATIONS_CLAIM_SIZE with a guarded update and a lease of NOTIFICATIONS_LEASE_SECONDS; the
+    mail server is spoken to outside any transaction and without row locks. Side effects: per row,
+    sent with its time; failed with the error and the time of the next retry (none after
+    MAX_ATTEMPTS); or skipped when the member has turned that kind of email off since it was queued.
+    Stops early when the mail server cannot be reached.
+    """
+    _give_up_abandoned()
+    sent = 0
+    remaining = limit
+    connection = _Connection(get_connection(fail_silently=False))
+    try:
+        while remaining > 0:
+            claimed = _claim(min(remaining, app_settings.CLAIM_SIZE))
+            if not claimed:
+                break
+            remaining -= len(claimed)
+            went_out, reachable = _send(_still_wanted(claimed), connection)
+            sent += went_out
+            if not reachable:
+                break
+    finally:
+        connection.close()
     return sent
 
 
-def deliver_pending(*, limit: int = 100) -> int:
-    """Deliver notifications that are queued or failed and due for a retry, oldest first; return how many went out.
+def retry_notifications(*, notification_ids: Iterable[int]) -> int:
+    """Make failed or queued emails due now, whatever their attempt count (a builder's action in the admin).
 
-    Side effects: as `deliver`, for at most `limit` rows. Rows another process is sending are skipped.
+    Returns how many will be sent. Side effects: updates those rows, requests a deliver_notifications
+    run on commit. Sent and skipped emails, and emails being sent right now, are left alone.
     """
-    due_ids = list(
-        Notification.objects.filter(
-            status__in=[NotificationStatus.QUEUED, NotificationStatus.FAILED],
-            next_attempt_at__lte=timezone.now(),
-            attempts__lt=app_settings.MAX_ATTEMPTS,
-        )
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(deliver(notification_id=pk) for pk in due_ids)
+    with transaction.atomic():
+        count = Notification.objects.filter(
+            pk__in=list(notification_ids), status__in=[NotificationStatus.QUEUED, NotificationStatus.FAILED]
+        ).update(status=NotificationStatus.QUEUED, next_attempt_at=timezone.now())
+        if count:
+            request_delivery_on_commit()
+    return count
 
 
-def retry_notification(*, notification: Notification) -> bool:
-    """Send a failed notification again now, whatever its attempt count (a builder's action in the admin)."""
-    Notification.objects.filter(pk=notification.pk).exclude(status=NotificationStatus.SENT).update(
-        next_attempt_at=timezone.now()
+# Preferences and housekeeping --------------------------------------------------------------------
+
+
+def update_email_preferences(*, member: User, choices: dict[str, bool]) -> EmailPreferences:
+    """Store which optional kinds of email a member receives. Side effects: locks their preferences row."""
+    unknown = set(choices) - OPTIONAL_KINDS
+    if unknown:
+        raise ValueError(f"not an optional kind of email: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        EmailPreferences.objects.get_or_create(user=member)
+        preferences = EmailPreferences.objects.select_for_update().get(user=member)
+        for kind, accepted in choices.items():
+            setattr(preferences, kind, bool(accepted))
+        preferences.save()
+    return preferences
+
+
+def turn_off_email(*, member: User, kind: EmailKind) -> EmailPreferences:
+    """Stop one optional kind of email for a member (the unsubscribe link). Doing it twice changes nothing.
+
+    Side effects: as `update_email_preferences`; queued emails of that kind are skipped at delivery.
+    """
+    return update_email_preferences(member=member, choices={kind: False})
+
+
+def prune_delivered_notifications(*, older_than: datetime, dry_run: bool = False) -> int:
+    """Delete sent emails sent before `older_than` and skipped ones queued before it; return how many.
+
+    Failed, queued and sending rows are kept whatever their age: they still need a person or a run.
+    Once a row is gone its key may be queued again, so keep retention longer than any job looks back.
+    """
+    finished = Notification.objects.filter(
+        Q(status=NotificationStatus.SENT, sent_at__lt=older_than)
+        | Q(status=NotificationStatus.SKIPPED, created_at__lt=older_than)
     )
-    return deliver(notification_id=notification.pk)
+    if dry_run:
+        return finished.count()
+    deleted, _ = finished.delete()
+    return deleted

@@ -4,6 +4,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 
+from community.notifications.services import deliver_pending
 from tests.factories import UserFactory
 
 
@@ -15,6 +16,8 @@ def test_changing_email_keeps_the_old_address_until_the_new_one_is_confirmed(cli
     response = client.post("/accounts/email/", {"action_add": "", "email": "mae.new@example.org"})
 
     assert response.status_code == 302
+    assert mail.outbox == []
+    assert deliver_pending() == 1
     assert [m.to for m in mail.outbox] == [["mae.new@example.org"]]
     user.refresh_from_db()
     assert user.email == "mae@example.org"

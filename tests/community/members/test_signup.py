@@ -5,6 +5,9 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 
 from community.members.models import Profile, User
+from community.notifications.enums import EmailKind, NotificationStatus
+from community.notifications.models import Notification
+from community.notifications.services import deliver_pending
 from tests.community.members.conftest import PASSWORD, log_in
 from tests.factories import UserFactory
 
@@ -30,6 +33,15 @@ def test_signup_sends_verification_email_and_following_it_logs_in(client):
 
     assert response.status_code == 302
     assert response["Location"] == "/accounts/confirm-email/"
+    assert mail.outbox == [], "the request only queues; the worker sends"
+    [queued] = Notification.objects.all()
+    assert (queued.to, queued.kind, queued.status, queued.key.startswith("account:account/email/")) == (
+        "grace@example.org",
+        EmailKind.TRANSACTIONAL,
+        NotificationStatus.QUEUED,
+        True,
+    )
+    assert deliver_pending() == 1
     assert [m.to for m in mail.outbox] == [["grace@example.org"]]
     assert client.get("/profile/").status_code == 302  # not logged in before verifying
 
@@ -87,6 +99,7 @@ def test_unverified_member_cannot_log_in(client):
     assert response["Location"] == "/accounts/confirm-email/"
     assert "_auth_user_id" not in client.session
     assert client.get("/profile/").status_code == 302
+    deliver_pending()
     assert [m.to for m in mail.outbox] == [["linus@example.org"]]  # a fresh link is sent
 
 
@@ -157,6 +170,7 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client):
     UserFactory(username="mae", email="mae@example.org")
 
     client.post("/accounts/password/reset/", {"email": "mae@example.org"})
+    deliver_pending()
     link = re.search(r"https?://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[0].body).group(1)
     form_page = client.get(link, follow=True)
     client.post(
@@ -187,6 +201,7 @@ def test_changing_password_requires_the_old_one(client):
 @pytest.mark.django_db
 def test_verification_email_names_the_community_not_a_placeholder_site(client, settings):
     client.post("/accounts/signup/", SIGNUP)
+    deliver_pending()
 
     message = mail.outbox[0]
     assert settings.SITE_NAME in message.subject
