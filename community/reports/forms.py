@@ -14,7 +14,7 @@ from community.reports.services import ensure_month_over
 
 class RunReportForm(forms.Form):
     month = forms.CharField(
-        max_length=7,
+        max_length=20,
         label="Month",
         help_text="YYYY-MM, a month that has ended.",
         widget=forms.TextInput(attrs={"placeholder": "2025-05", "inputmode": "numeric", "pattern": r"\d{4}-\d{2}"}),
