@@ -1,9 +1,11 @@
 """Reminders before a coffee chat: both sides, each in their own zone, at the chat's current time only, once."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from community.chats.dags import coffee_chat_reminders, send_reminders
@@ -211,3 +213,34 @@ def test_coffee_chat_reminders_dag_runs_every_quarter_hour_without_catchup():
         False,
     )
     assert list(coffee_chat_reminders.tasks) == ["send_reminders"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_schedulers_at_once_share_the_reminders_without_doubles():
+    start = datetime(2027, 5, 4, 16, 0, tzinfo=UTC)
+    host = HostFactory(user__username="hanna")
+    for index in range(30):
+        chat_start = start + index * HOUR
+        CoffeeChatFactory(host=host, start=chat_start, end=chat_start + HOUR / 2)
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = [None, None]
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            outcomes[index] = send_chat_reminders(now=start - 2 * HOUR, batch_size=3)
+        except Exception as exc:  # noqa: BLE001 - every outcome is collected and asserted below
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    # Each run counts the emails it queued: a chat claimed by both would make the total exceed 2 per chat.
+    assert sum(outcome["24h"] for outcome in outcomes) == 2 * 23, outcomes  # type: ignore[index]
+    assert Notification.objects.filter(template="chat_reminder").count() == 2 * 23

@@ -1,9 +1,11 @@
 """Reminders before a workshop: who gets which, when, in which words and local time, and never twice."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from community.notifications.enums import EmailKind
@@ -290,3 +292,33 @@ def test_workshop_reminders_dag_run_by_the_scheduler_reminds_once(monkeypatch, s
 
     assert done.count() == 2
     assert _sent() == [("ada@example.org", "24h")]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_schedulers_at_once_share_the_reminders_without_doubles():
+    start = datetime(2027, 5, 4, 16, 0, tzinfo=UTC)
+    workshop = _workshop(start, capacity=60)
+    for index in range(60):
+        RegistrationFactory(workshop=workshop, member=_member(f"member{index}"))
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = [None, None]
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            outcomes[index] = send_workshop_reminders(now=start - HOUR, batch_size=5)
+        except Exception as exc:  # noqa: BLE001 - every outcome is collected and asserted below
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    # Each run counts the rows it claimed: a row claimed by both would make the total exceed 60.
+    assert sum(outcome["1h"] for outcome in outcomes) == 60, outcomes  # type: ignore[index]
+    assert Notification.objects.filter(template="workshops/reminder").count() == 60
