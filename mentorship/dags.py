@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from workflows.errors import FailTask
@@ -90,3 +91,64 @@ def mentor_matching() -> None:
     stored = store_proposals(solved)
     told = tell_builders(stored)
     [frozen, solved, stored, told] >> record_outcome()
+
+
+# Follow-up of published batches ----------------------------------------------------------------------
+# Each task calls one service that is idempotent on its own (outbox keys, guarded updates), so a
+# retried task or a second scheduler queues no email twice. The tasks do not depend on each other:
+# one failing leaves the others to run.
+
+
+@task(task_id="ask_check_ins", retries=2, retry_delay=300, execution_timeout=600)
+def ask_check_ins_task() -> dict[str, int]:
+    """Ask "have you met?" of both sides of pairs published MENTORSHIP_CHECK_IN_AFTER_DAYS ago."""
+    from mentorship.services import ask_check_ins
+
+    asked = ask_check_ins()
+    print(f"asked {asked} check-in(s)")
+    return {"asked": asked}
+
+
+@task(task_id="ask_for_feedback", retries=2, retry_delay=300, execution_timeout=600)
+def ask_for_feedback_task() -> dict[str, int]:
+    """Ask both sides of running pairs for mid-program and end-of-program feedback, once per stage."""
+    from mentorship.services import ask_for_feedback
+
+    asked = ask_for_feedback()
+    print(f"queued {asked} feedback request(s)")
+    return {"asked": asked}
+
+
+@task(task_id="tell_builders_pairs_not_met", retries=2, retry_delay=300, execution_timeout=600)
+def tell_builders_pairs_not_met_task() -> dict[str, int]:
+    """Send builders the pairs that have not met, per batch, at most once a day."""
+    from mentorship.services import tell_builders_pairs_not_met
+
+    sent = tell_builders_pairs_not_met()
+    print(f"queued {sent} not-met list(s) to builders")
+    return {"sent": sent}
+
+
+@task(task_id="tell_waiting_mentees_places_open", retries=2, retry_delay=300, execution_timeout=600)
+def tell_waiting_mentees_places_open_task() -> dict[str, int]:
+    """Tell waiting mentees that a mentor has a place open, at most one mentee per place."""
+    from mentorship.services import tell_waiting_mentees_places_open
+
+    sent = tell_waiting_mentees_places_open()
+    print(f"told {sent} waiting mentee(s) about an open place")
+    return {"sent": sent}
+
+
+@dag(
+    schedule="0 7 * * *",
+    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    catchup=False,
+    tags=["mentorship", "email"],
+)
+def mentorship_followups() -> None:
+    """Daily follow-up of published batches: check-ins, feedback requests, the builders' list of
+    pairs that have not met, and places that open for waiting mentees."""
+    ask_check_ins_task()
+    ask_for_feedback_task()
+    tell_builders_pairs_not_met_task()
+    tell_waiting_mentees_places_open_task()

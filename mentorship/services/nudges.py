@@ -132,7 +132,8 @@ def tell_builders_pairs_not_met(*, now: datetime | None = None) -> int:
     The day is the site's calendar day (settings.TIME_ZONE), so the key
     `mentorship-not-met:<batch>:<YYYY-MM-DD>:<builder>` lets a rerun that day send nothing.
     Queues `mentorship_not_met` (transactional: builders' operational mail) with a link to the
-    batch's report. Returns how many emails it queued.
+    batch's report. Locks the followed batches, so a second run waits for the first and then finds
+    its emails queued. Returns how many emails it queued.
     """
     now = now or timezone.now()
     day = timezone.localdate(now).isoformat()
@@ -140,7 +141,8 @@ def tell_builders_pairs_not_met(*, now: datetime | None = None) -> int:
     if not recipients:
         return 0
     sent = 0
-    for batch in Batch.objects.filter(status__in=FOLLOWED, published_at__isnull=False).order_by("pk"):
+    followed = Batch.objects.select_for_update(of=("self",)).filter(status__in=FOLLOWED, published_at__isnull=False)
+    for batch in followed.order_by("pk"):
         pairs = list(queries.pairs_not_met(batch, now=now).order_by("pk"))
         if not pairs:
             continue
@@ -182,10 +184,11 @@ def tell_waiting_mentees_places_open() -> int:
     are places open, and nobody is told when none is. Each mentee hears about a given opening
     (`opening_of`) once: key `mentorship-place-open:<opening>:<member>`. Queues
     `mentorship_place_open` (kind mentorship) with a link to the mentorship page, where they join
-    the queue. Returns how many emails it queued.
+    the queue. Locks the followed batches, so a second run waits for the first and then finds its
+    emails queued. Returns how many emails it queued.
     """
     sent = 0
-    for batch in Batch.objects.filter(status__in=FOLLOWED).order_by("pk"):
+    for batch in Batch.objects.select_for_update(of=("self",)).filter(status__in=FOLLOWED).order_by("pk"):
         mentors = queries.mentors_with_spare_capacity(batch)
         if not mentors:
             continue

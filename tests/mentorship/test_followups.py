@@ -15,12 +15,14 @@ from community.notifications import services as outbox
 from community.notifications.enums import EmailKind
 from community.notifications.models import EmailPreferences, Notification
 from mentorship import services
+from mentorship.dags import mentorship_followups
 from mentorship.enums import BatchStatus, FeedbackStage, MatchStatus
 from mentorship.errors import FollowUpRefused
 from mentorship.models import CheckIn, MenteeApplication
 from mentorship.services.nudges import feedback_stage_due
 from tests.factories import BuilderFactory, UserFactory
 from tests.mentorship.factories import BatchFactory, MatchFactory, MenteeApplicationFactory, MentorApplicationFactory
+from tests.mentorship.test_concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -422,3 +424,82 @@ def test_rematch_queue_opens_only_once_pairs_are_published() -> None:
     with pytest.raises(FollowUpRefused) as refused:
         services.join_rematch_queue(application=application, member=application.member)
     assert str(refused.value) == f"The rematch queue of {application.batch.name} opens once its pairs are published."
+
+
+# The DAG: every task retried after a failure, and rerun, sends each email once ---------------------
+
+
+def test_mentorship_followups_dag_runs_four_independent_tasks_daily() -> None:
+    assert mentorship_followups.dag_id == "mentorship_followups"
+    assert mentorship_followups.schedule == "0 7 * * *"
+    assert mentorship_followups.downstream == {
+        "ask_check_ins": set(),
+        "ask_for_feedback": set(),
+        "tell_builders_pairs_not_met": set(),
+        "tell_waiting_mentees_places_open": set(),
+    }
+
+
+@pytest.fixture
+def everything_due():
+    """Today, with real time: two pairs halfway through a program published 15 days ago, one of them
+    not met; a mentor with two places open and two mentees waiting; two builders."""
+    today = timezone.localdate()
+    batch = program_batch(
+        published_at=timezone.now() - timedelta(days=15),
+        program_starts_on=today - timedelta(days=50),
+        program_ends_on=today + timedelta(days=40),
+    )
+    not_met, met = pair_in(batch, mentor_zone=AUCKLAND, mentee_zone=NEW_YORK), pair_in(batch, mentee_zone=KOLKATA)
+    services.answer_check_in(match_=not_met, member=not_met.mentee, met=False)
+    services.answer_check_in(match_=met, member=met.mentor, met=True)
+    MentorApplicationFactory(batch=batch, capacity=2)
+    for days in (20, 10):
+        waiting_mentee(batch, applied_days_ago=days)
+    BuilderFactory.create_batch(2)
+
+
+TASKS = {
+    "ask_check_ins": ("mentorship-check-in:", 2),  # the two who answered on the match page are not asked
+    "ask_for_feedback": ("mentorship-feedback-request:", 4),
+    "tell_builders_pairs_not_met": ("mentorship-not-met:", 2),
+    "tell_waiting_mentees_places_open": ("mentorship-place-open:", 2),
+}
+
+
+@pytest.mark.parametrize("task_id", TASKS)
+@pytest.mark.usefixtures("everything_due")
+def test_task_retried_after_failing_midway_then_rerun_sends_each_email_once(task_id, monkeypatch) -> None:
+    prefix, expected = TASKS[task_id]
+    task = mentorship_followups.tasks[task_id]
+    render, calls = outbox.render_email, []
+
+    def fails_on_the_second_email(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise ConnectionError("template storage unavailable")
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "render_email", fails_on_the_second_email)
+    with pytest.raises(ConnectionError):
+        task.python_callable()
+    assert sent(prefix) == set()  # the failed try left nothing half-sent
+
+    first, second = task.python_callable(), task.python_callable()
+    assert (list(first.values()), list(second.values())) == ([expected], [0])
+    assert Notification.objects.filter(key__startswith=prefix).count() == expected
+    assert len(calls) == 2 + expected  # the failed try rendered two, the retry the rest, the rerun none
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("everything_due")
+def test_two_schedulers_running_every_task_at_once_queue_each_email_once() -> None:
+    def every_task() -> list[int]:
+        return [next(iter(mentorship_followups.tasks[t].python_callable().values())) for t in TASKS]
+
+    outcomes = run_together(every_task, every_task)
+
+    assert [sum(counts) for counts in zip(*outcomes, strict=True)] == [expected for _, expected in TASKS.values()]
+    queued = {prefix: Notification.objects.filter(key__startswith=prefix).count() for prefix, _ in TASKS.values()}
+    assert queued == dict(TASKS.values())
