@@ -23,7 +23,12 @@ from tests.community.podcasts.factories import EpisodeFactory
 from tests.community.workshops.factories import WorkshopFactory
 from tests.factories import BuilderFactory
 from tests.mentorship.factories import BatchFactory
+from tests.workflows.support import install_dags
+from workflows import services as workflow_services
+from workflows.enums import DagRunState, TaskState
 from workflows.errors import SkipTask
+from workflows.models import DagRun, TaskInstance, TaskTry
+from workflows.scheduler import Scheduler
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +88,26 @@ def hooks():
     yield server
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def engine(settings, monkeypatch, tmp_path):
+    """The workflow engine in this process: the real DAG, run by the scheduler with the inline executor."""
+    settings.WORKFLOWS_EXECUTOR_ALIASES = {"inline": "tests.workflows.support.InlineExecutor"}
+    settings.WORKFLOWS_EXECUTORS = ["inline"]
+    settings.WORKFLOWS_SCHEDULER_LOCK_FILE = tmp_path / "scheduler.lock"
+    settings.WORKFLOWS_SCHEDULER_MAX_SLEEP = 0.05
+    bag = install_dags(monkeypatch, announcements)
+
+    def run_until_done(run: DagRun, *, max_loops: int = 200) -> DagRun:
+        def finished() -> bool:
+            return DagRun.objects.filter(pk=run.pk, state__in=[DagRunState.SUCCESS, DagRunState.FAILED]).exists()
+
+        Scheduler(executor_names=["inline"], bag=bag, max_loops=max_loops, until=finished).run()
+        run.refresh_from_db()
+        return run
+
+    return run_until_done
 
 
 @pytest.fixture
@@ -257,6 +282,44 @@ def test_no_webhook_configured_skips_with_a_log_line(settings, capsys):
         "ANNOUNCE_BATCH_WEBHOOKS are empty); nothing to announce\n"
     )
     assert Announcement.objects.count() == 0
+
+
+def test_announcements_run_without_webhooks_succeeds_with_its_tasks_skipped(settings, engine):
+    settings.ANNOUNCEMENTS_WEBHOOKS = {}
+    WorkshopFactory(starts_at=STARTS)
+
+    run = engine(workflow_services.trigger_dag(dag=announcements))
+
+    states = dict(TaskInstance.objects.filter(run=run).values_list("task_id", "state"))
+    log = TaskTry.objects.get(task_instance__run=run, task_instance__task_id="find_new").log
+    assert (run.state, states) == (
+        DagRunState.SUCCESS,
+        {
+            "find_new": TaskState.SKIPPED,
+            "store_announcements": TaskState.SKIPPED,
+            "post_announcements": TaskState.SKIPPED,
+        },
+    )
+    assert "no announcement webhook is configured" in log
+
+
+def test_announcements_run_retries_after_a_429_and_posts_once(slack, engine):
+    WorkshopFactory(starts_at=STARTS)
+    slack.answer(SLACK_PATH, 429, headers={"Retry-After": "1"})
+    run = workflow_services.trigger_dag(dag=announcements)
+
+    run = engine(run, max_loops=15)
+    post = TaskInstance.objects.get(run=run, task_id="post_announcements")
+    assert (run.state, post.state) == (DagRunState.RUNNING, TaskState.UP_FOR_RETRY)
+
+    TaskInstance.objects.filter(pk=post.pk).update(next_retry_at=timezone.now())
+    run = engine(run)
+
+    post.refresh_from_db()
+    assert (run.state, post.state, post.try_number) == (DagRunState.SUCCESS, TaskState.SUCCESS, 2)
+    assert post.result == {"posted": 1, "failed": 0, "unknown": 0}
+    assert len(slack.received) == 2
+    assert _statuses() == [("workshops", AnnouncementStatus.POSTED)]
 
 
 def test_announcement_drafts_only_within_the_lookback(settings):

@@ -15,6 +15,11 @@ from tests.community.podcasts.factories import EpisodeFactory
 from tests.community.workshops.factories import WorkshopFactory
 from tests.factories import UserFactory
 from tests.mentorship.factories import BatchFactory
+from tests.workflows.support import install_dags
+from workflows import services as workflow_services
+from workflows.enums import DagRunState, DagRunType
+from workflows.models import TaskTry
+from workflows.scheduler import Scheduler
 
 pytestmark = pytest.mark.django_db
 
@@ -191,3 +196,29 @@ def test_send_weekly_digests_sections_list_what_is_coming_and_new_in_the_member_
     )
     assert 'href="http://localhost:8000/workshops/helm/"' in notification.body_html
     assert "Wednesday 2 April 2025, 13:30 (America/New_York)" in notification.body_html
+
+
+def test_weekly_digest_scheduled_run_picks_members_from_its_data_interval(settings, monkeypatch, tmp_path):
+    settings.WORKFLOWS_EXECUTOR_ALIASES = {"inline": "tests.workflows.support.InlineExecutor"}
+    settings.WORKFLOWS_EXECUTORS = ["inline"]
+    settings.WORKFLOWS_SCHEDULER_LOCK_FILE = tmp_path / "scheduler.lock"
+    settings.WORKFLOWS_SCHEDULER_MAX_SLEEP = 0.05
+    bag = install_dags(monkeypatch, weekly_digest)
+    berlin = _member("berlin", "Europe/Berlin")
+    _member("kolkata", "Asia/Kolkata")
+    WorkshopFactory(starts_at=datetime.now(UTC) + timedelta(days=2))
+    start = datetime(2025, 3, 31, 6, tzinfo=UTC)
+    run = workflow_services.create_dag_run(
+        dag=weekly_digest, run_type=DagRunType.SCHEDULED, logical_date=start, data_interval=(start, start + HOUR)
+    )
+
+    def finished() -> bool:
+        run.refresh_from_db()
+        return run.state in {DagRunState.SUCCESS, DagRunState.FAILED}
+
+    Scheduler(executor_names=["inline"], bag=bag, max_loops=100, until=finished).run()
+
+    log = TaskTry.objects.get(task_instance__run=run).log
+    assert run.state == DagRunState.SUCCESS
+    assert list(Notification.objects.values_list("key", flat=True)) == [f"weekly-digest:{berlin.pk}:2025-W14"]
+    assert "interval 2025-03-31T06:00:00+00:00 to 2025-03-31T07:00:00+00:00: 1 digest(s) queued, 0 skipped" in log
