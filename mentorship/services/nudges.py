@@ -79,9 +79,10 @@ def ask_for_feedback(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     # Zones run up to a day either side of UTC: a batch that ended yesterday may still be on its last day.
+    earliest_end = _local_date(now, "UTC") - timedelta(days=1)
     pairs = list(
         Match.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(status__in=RUNNING, batch__status__in=FOLLOWED, batch__program_ends_on__gte=now.date() - timedelta(1))
+        .filter(status__in=RUNNING, batch__status__in=FOLLOWED, batch__program_ends_on__gte=earliest_end)
         .select_related("batch", "mentor_application__member__profile", "mentee_application__member__profile")
         .order_by("pk")
     )
