@@ -46,3 +46,12 @@ class MonthlyReport(models.Model):
     @property
     def period(self) -> Month:
         return Month.of(self.month)
+
+    @property
+    def compiled_by(self) -> str:
+        """Who or what compiled it last, for people: a builder's name, the schedule, or a manual run."""
+        if self.requested_by is not None:
+            return self.requested_by.display_name
+        if self.run_id.startswith("scheduled__"):
+            return "the monthly schedule"
+        return "a manual run"

@@ -20,3 +20,4 @@ class MonthlyReportFactory(factory.django.DjangoModelFactory):
 
     month = factory.Sequence(lambda n: Month(2024 - n // 12, 12 - n % 12).first_day)
     figures = factory.LazyAttribute(lambda report: figures_for(Month.of(report.month)))
+    run_id = factory.LazyAttribute(lambda report: f"scheduled__{report.month.isoformat()}T05:00:00+00:00")

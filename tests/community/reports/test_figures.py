@@ -11,6 +11,7 @@ from community.chats.enums import ChatStatus
 from community.chats.models import CoffeeChat
 from community.reports.figures import compute_figures
 from community.reports.months import Month
+from community.reports.registry import Figure, register_section, section
 from community.workshops.enums import RegistrationStatus
 from mentorship.enums import BatchStatus, MatchStatus
 from mentorship.models import CheckIn
@@ -142,6 +143,14 @@ def test_compute_figures_without_activity_has_zero_counts_and_no_rates():
         "attendance_rate": {"month": None, "previous": None},
     }
     assert figures["previous_month"] == "2024-12"
+
+
+def test_register_section_refuses_a_second_section_with_a_taken_name():
+    with pytest.raises(ValueError, match="named 'members' is already registered"):
+        register_section(
+            "members", lambda start, end: {"joined": 0}, title="Joins", figures=[Figure("joined", "Joined")]
+        )
+    assert [figure.key for figure in section("members").figures] == ["new_members"]
 
 
 def test_reports_app_does_not_import_mentorship():

@@ -47,6 +47,7 @@ def test_report_list_shows_reports_newest_first_in_few_queries(client, builder, 
     assert listed == sorted(months, reverse=True)
     assert [values[0] for _, values in response.context["rows"]] == [m.month * 10 for m in listed]
     assert b'href="/reports/2025-01/">January 2025</a>' in response.content
+    assert response.content.count(b"by the monthly schedule") == count
 
 
 def test_report_list_without_reports_offers_the_form(client, builder):
@@ -57,7 +58,9 @@ def test_report_list_without_reports_offers_the_form(client, builder):
 
 
 def test_report_detail_shows_charts_with_a_table_of_the_same_figures(client, builder):
-    MonthlyReportFactory(month=Month(2025, 3).first_day, figures=figures_for(Month(2025, 3), new_members=7))
+    MonthlyReportFactory(
+        month=Month(2025, 3).first_day, figures=figures_for(Month(2025, 3), new_members=7), requested_by=builder
+    )
     client.force_login(builder)
     response = client.get("/reports/2025-03/")
     html = response.content.decode()
