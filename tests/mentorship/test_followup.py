@@ -9,6 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from community.notifications.models import Notification
+from community.notifications.services import deliver_pending
 from mentorship import queries, services
 from mentorship.enums import BatchStatus, FeedbackStage, MatchStatus
 from mentorship.errors import FollowUpRefused
@@ -27,11 +28,11 @@ def published_pair(*, days_ago: int = 15):
     return pair
 
 
-def test_check_ins_are_asked_two_weeks_after_publishing_once(django_capture_on_commit_callbacks) -> None:
+def test_check_ins_are_asked_two_weeks_after_publishing_once() -> None:
     due, recent = published_pair(days_ago=15), published_pair(days_ago=3)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert services.ask_check_ins() == 2
+    assert services.ask_check_ins() == 2
     assert services.ask_check_ins() == 0
+    deliver_pending()
     assert {m.to[0] for m in mail.outbox} == {due.mentor.email, due.mentee.email}
     assert "Have you met" in mail.outbox[0].subject
     assert "/mentorship/check-in/" in mail.outbox[0].body
@@ -86,12 +87,10 @@ def test_outsider_cannot_give_feedback_or_end_a_pair() -> None:
         services.end_match_early(match_=pair, by=outsider, reason="No reason")
 
 
-def test_ending_early_queues_the_mentee_for_rematch_and_tells_the_other_side(
-    django_capture_on_commit_callbacks,
-) -> None:
+def test_ending_early_queues_the_mentee_for_rematch_and_tells_the_other_side() -> None:
     pair = published_pair()
-    with django_capture_on_commit_callbacks(execute=True):
-        services.end_match_early(match_=pair, by=pair.mentee, reason="Our schedules never fit.")
+    services.end_match_early(match_=pair, by=pair.mentee, reason="Our schedules never fit.")
+    deliver_pending()
     pair.refresh_from_db()
     assert (pair.status, pair.end_reason) == (MatchStatus.ENDED_EARLY, "Our schedules never fit.")
     assert MenteeApplication.objects.get(pk=pair.mentee_application_id).rematch_requested_at is not None

@@ -28,6 +28,7 @@ from community.chats.services import (
     rotate_calendar_token,
     save_host,
 )
+from community.notifications.services import deliver_pending
 from tests.community.chats.conftest import open_slots, slots_on_one_day
 from tests.community.chats.factories import CoffeeChatFactory, HostFactory
 from tests.factories import AreaFactory, UserFactory
@@ -51,11 +52,11 @@ def book(host, guest, slot, **kwargs):
     return book_chat(guest=guest, host=host, start=slot.start, topic=kwargs.pop("topic", "Career ladder"), **kwargs)
 
 
-def test_book_chat_books_slot_and_emails_both_sides_an_invite(host, guest, django_capture_on_commit_callbacks):
+def test_book_chat_books_slot_and_emails_both_sides_an_invite(host, guest):
     slot = open_slots(host)[0]
 
-    with django_capture_on_commit_callbacks(execute=True):
-        chat = book(host, guest, slot, note="I am preparing my first CFP.")
+    chat = book(host, guest, slot, note="I am preparing my first CFP.")
+    deliver_pending()
 
     assert (chat.status, chat.start, chat.end, chat.guest, chat.host) == (
         ChatStatus.BOOKED,
@@ -177,13 +178,14 @@ def test_book_chat_refuses_paused_host(host, guest):
         book(host, guest, slot)
 
 
-def test_cancel_chat_frees_slot_at_once(host, guest, django_capture_on_commit_callbacks):
+def test_cancel_chat_frees_slot_at_once(host, guest):
     slot = open_slots(host)[0]
     chat = book(host, guest, slot)
+    deliver_pending()
     mail.outbox.clear()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        cancel_chat(chat=chat, by=guest, reason="Something came up")
+    cancel_chat(chat=chat, by=guest, reason="Something came up")
+    deliver_pending()
 
     assert slot in open_slots(host)
     other = book(host, UserFactory(), slot)
@@ -223,15 +225,14 @@ def test_cancel_chat_refuses_stranger_and_second_cancel(host, guest):
         cancel_chat(chat=chat, by=guest, reason="")
 
 
-def test_reschedule_chat_moves_chat_and_sends_update_with_higher_sequence(
-    host, guest, django_capture_on_commit_callbacks
-):
+def test_reschedule_chat_moves_chat_and_sends_update_with_higher_sequence(host, guest):
     first, later = slots_on_one_day(host, 2)
     chat = book(host, guest, first)
+    deliver_pending()
     mail.outbox.clear()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        moved = reschedule_chat(chat=chat, by=guest, start=later.start)
+    moved = reschedule_chat(chat=chat, by=guest, start=later.start)
+    deliver_pending()
 
     assert (moved.start, moved.end, moved.sequence) == (later.start, later.end, 1)
     assert first in open_slots(host)

@@ -6,6 +6,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from community.notifications.models import Notification
+from community.notifications.services import deliver_pending
 from community.workshops.enums import RegistrationStatus
 from community.workshops.errors import (
     AlreadyRegistered,
@@ -29,8 +30,14 @@ from tests.factories import UserFactory
 
 @pytest.fixture
 def send_now(monkeypatch):
-    """The test's own transaction never commits: deliver each email as if its service call had committed."""
-    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+    """The test's own transaction never commits: deliver each email as if its service call had committed
+    and the delivery worker had run."""
+
+    def commit_then_deliver(func, using=None, robust=False):
+        func()
+        deliver_pending()
+
+    monkeypatch.setattr(transaction, "on_commit", commit_then_deliver)
 
 
 def statuses(workshop):
@@ -248,7 +255,6 @@ def _spare_connections() -> int:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_register_100_concurrent_for_20_seats_gives_20_confirmed_80_waitlisted_in_arrival_order(settings):
-    settings.NOTIFICATIONS_SEND_ON_COMMIT = False  # the outbox rows are checked; sending is tested elsewhere
     workshop = WorkshopFactory(capacity=20)
     members = [UserFactory() for _ in range(100)]
     results: list = [None] * 100
@@ -283,7 +289,6 @@ def test_register_100_concurrent_for_20_seats_gives_20_confirmed_80_waitlisted_i
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_cancel_concurrently_promotes_each_waitlisted_member_once(settings):
-    settings.NOTIFICATIONS_SEND_ON_COMMIT = False
     workshop = WorkshopFactory(capacity=5)
     seated = [RegistrationFactory(workshop=workshop) for _ in range(5)]
     waiting = [RegistrationFactory(workshop=workshop, status="waitlisted") for _ in range(8)]

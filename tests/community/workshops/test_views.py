@@ -5,6 +5,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from community.notifications.services import deliver_pending
 from community.workshops.enums import RegistrationStatus
 from community.workshops.models import Registration
 from tests.community.workshops.factories import RegistrationFactory, WorkshopFactory, WorkshopSpeakerFactory
@@ -13,7 +14,11 @@ from tests.factories import AreaFactory, BuilderFactory, ProfileFactory, UserFac
 
 @pytest.fixture
 def send_now(monkeypatch):
-    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+    def commit_then_deliver(func, using=None, robust=False):
+        func()
+        deliver_pending()
+
+    monkeypatch.setattr(transaction, "on_commit", commit_then_deliver)
 
 
 @pytest.fixture
