@@ -89,9 +89,9 @@ def register_community_sections() -> None:
         chat_figures,
         title="Coffee chats",
         figures=[
-            Figure("booked", "Booked"),
-            Figure("cancelled", "Cancelled"),
-            Figure("completed", "Completed"),
+            Figure("booked", "Chats booked"),
+            Figure("cancelled", "Chats cancelled"),
+            Figure("completed", "Chats completed"),
             Figure("no_show", "No-shows"),
         ],
     )
