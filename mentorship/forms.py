@@ -248,3 +248,37 @@ class PairRuleForm(forms.Form):
         self.fields["mentee_application"].queryset = mentees.select_related("member__profile")
         self.fields["mentor_application"].label_from_instance = lambda a: a.member.display_name
         self.fields["mentee_application"].label_from_instance = lambda a: a.member.display_name
+
+
+class ScheduleMatchingForm(forms.Form):
+    """When a matching run starts: a moment in the builder's zone, or when the batch's applications close.
+
+    Neither given means now (the "Run matching now" button).
+    """
+
+    when = forms.DateTimeField(
+        required=False,
+        label="Run at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="In your time zone.",
+    )
+    at_close = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, batch: Batch, now_allowed: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.batch = batch
+        self.now_allowed = now_allowed
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        when = data.get("when")
+        if data.get("at_close"):
+            when = self.batch.applications_close_at
+            if when <= timezone.now():
+                raise forms.ValidationError("Applications have already closed: run matching now or choose a moment.")
+        elif when is not None and when <= timezone.now():
+            self.add_error("when", "Choose a moment in the future.")
+        elif when is None and "when" not in self.errors and not self.now_allowed:
+            self.add_error("when", "Choose the moment the run should start.")
+        data["run_after"] = when
+        return data

@@ -58,7 +58,8 @@ State = MatchingRun.State
 # Scheduling from the batch page ----------------------------------------------------------------------
 
 
-def _when(moment: datetime) -> str:
+def describe_moment(moment: datetime) -> str:
+    """A moment as the viewer reads it, zone named: "Mon 7 Dec 2026, 09:00 (Europe/Berlin)"."""
     local = timezone.localtime(moment)
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M} ({timezone.get_current_timezone_name()})"
 
@@ -66,10 +67,10 @@ def _when(moment: datetime) -> str:
 def describe_active_run(run: MatchingRun) -> str:
     """What a builder is told when a run is already under way, e.g. "running since …"."""
     if run.state == State.RUNNING and run.started_at:
-        return f"A matching run is already running since {_when(run.started_at)}."
+        return f"A matching run is already running since {describe_moment(run.started_at)}."
     if run.scheduled_for and run.scheduled_for > timezone.now():
-        return f"A matching run is already scheduled for {_when(run.scheduled_for)}."
-    return f"A matching run is already starting (requested {_when(run.requested_at)})."
+        return f"A matching run is already scheduled for {describe_moment(run.scheduled_for)}."
+    return f"A matching run is already starting (requested {describe_moment(run.requested_at)})."
 
 
 def _settle_orphan(run: MatchingRun) -> MatchingRun | None:
@@ -115,9 +116,10 @@ def _check_runnable(batch: Batch, run_after: datetime | None) -> None:
             "and until the pairs are published."
         )
     if batch.status == BatchStatus.OPEN and (run_after or timezone.now()) < batch.applications_close_at:
+        closes = describe_moment(batch.applications_close_at)
         raise InvalidTransition(
-            f"{batch.name} is open for applications until {_when(batch.applications_close_at)}: matching runs "
-            "once applications are closed. Schedule the run for then or later, or close applications first."
+            f"{batch.name} is open for applications until {closes}: matching runs once applications are closed. "
+            "Schedule the run for then or later, or close applications first."
         )
 
 
@@ -360,8 +362,8 @@ def freeze_matching_input(*, batch_ref: str | int, dag_id: str, run_id: str) -> 
 
 def _freeze(batch: Batch, run: MatchingRun) -> int:
     """Freeze the input of a locked run of a locked batch (see freeze_matching_input)."""
-    if run.state == State.RUNNING and run.input is not None:
-        return run.pk
+    if run.input is not None:
+        return run.pk  # a retry: the input was frozen once and stays as the run matched it
     if run.state != State.SCHEDULED:
         raise MatchingFailed(f"This matching run is {run.get_state_display().lower()}: schedule a new one.")
     _check_runnable(batch, None)
@@ -437,6 +439,9 @@ def solve_matching_run(*, run_id: int) -> int:
     run that ended meanwhile is left alone. The engine is deterministic: a retry stores the same.
     Raises MatchingFailed when the input is inconsistent (an impossible pin). Returns the run id.
     """
+    stored = MatchingRun.objects.filter(pk=run_id, stored_at__isnull=False).values_list("pk", flat=True).first()
+    if stored is not None:
+        return stored  # a retry after the proposals were stored: solving again would change nothing
     run = _running(run_id)
     arguments = _thawed(run.input)
     started = time.perf_counter()

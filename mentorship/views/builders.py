@@ -6,15 +6,24 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from community.members.permissions import builder_required
 from mentorship import queries, services
 from mentorship.enums import BatchStatus, MatchStatus
 from mentorship.errors import MentorshipError
-from mentorship.forms import BatchForm, PairRuleForm, SwapForm
+from mentorship.forms import BatchForm, PairRuleForm, ScheduleMatchingForm, SwapForm
 from mentorship.models import Batch, Match, MatchingRun, PairRule
 from mentorship.reports import batch_report
+from mentorship.services.matching import (
+    MATCHING_DAG_ID,
+    RUNNABLE_STATUSES,
+    active_matching_run,
+    describe_moment,
+    latest_matching_run,
+)
+from workflows.queries import task_outcomes
 
 TRANSITION_SERVICES = {
     BatchStatus.OPEN: services.open_batch,
@@ -75,7 +84,7 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         "rematch_ids": set(queries.rematch_queue(batch).values_list("pk", flat=True)),
         "not_met": list(queries.pairs_not_met(batch)) if batch.published_at else [],
-        "last_run": MatchingRun.objects.filter(batch=batch).order_by("-requested_at", "-pk").first(),
+        **_matching_run_context(batch),
         "transitions": [s for s in batch.next_statuses if s in TRANSITION_SERVICES],
         "swap_form": SwapForm(batch=batch) if batch.status == BatchStatus.PROPOSED else None,
         "rule_form": PairRuleForm(batch=batch) if batch.status == BatchStatus.PROPOSED else None,
@@ -85,6 +94,41 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
         },
     }
     return render(request, "mentorship/manage/review.html", context)
+
+
+def _matching_run_context(batch: Batch) -> dict[str, object]:
+    """The batch's latest matching run with the state of each of its steps, and what a builder may do."""
+    run = latest_matching_run(batch)
+    if run is not None and run.is_active:
+        run = active_matching_run(batch) or latest_matching_run(batch)
+    active = run is not None and run.is_active
+    waiting = bool(active and run.dag_run and run.dag_run.is_waiting)
+    runnable = batch.status in RUNNABLE_STATUSES and not active
+    now = timezone.now()
+    return {
+        "batch": batch,
+        "now": now,
+        "matching_run": run,
+        "waiting": waiting,
+        "dag_id": MATCHING_DAG_ID,
+        "tasks": task_outcomes(run.dag_run_id) if run is not None and run.dag_run_id else [],
+        "move_form": ScheduleMatchingForm(batch=batch, now_allowed=False, initial={"when": run.scheduled_for})
+        if waiting and run is not None
+        else None,
+        "can_run_now": runnable and (batch.status != BatchStatus.OPEN or batch.applications_close_at <= now),
+        "schedule_form": ScheduleMatchingForm(batch=batch, now_allowed=False) if runnable else None,
+    }
+
+
+@builder_required
+def matching_run(request: HttpRequest, slug: str) -> HttpResponse:
+    """The matching run's progress alone, polled by the batch page while the run is active."""
+    batch = get_object_or_404(Batch, slug=slug)
+    return render(request, "mentorship/manage/_matching_run.html", _matching_run_context(batch))
+
+
+def _form_errors(form: ScheduleMatchingForm) -> str:
+    return " ".join(e for errors in form.errors.values() for e in errors)
 
 
 def _done(request: HttpRequest, batch: Batch, action, success: str) -> HttpResponse:
@@ -113,18 +157,52 @@ def transition(request: HttpRequest, slug: str) -> HttpResponse:
 @builder_required
 @require_POST
 def run(request: HttpRequest, slug: str) -> HttpResponse:
+    """Run matching now, or schedule it for a moment (or for when applications close)."""
     batch = get_object_or_404(Batch, slug=slug)
+    form = ScheduleMatchingForm(request.POST, batch=batch)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("mentorship:review", slug=batch.slug)
+    run_after = form.cleaned_data["run_after"]
     try:
-        result = services.run_matching(batch=batch, by=request.user)
+        services.schedule_matching_run(batch=batch, by=request.user, run_after=run_after)
     except MentorshipError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(
-            request,
-            f"Matching proposed {result.pairs} pair(s) for {result.mentees} mentee(s); "
-            f"{result.unmatched} unmatched. Total score {result.total_score:g} ({result.duration_ms} ms).",
-        )
+        if run_after is None:
+            messages.success(request, f"Matching of {batch.name} has started; this page shows its progress.")
+        else:
+            messages.success(request, f"Matching of {batch.name} is scheduled for {describe_moment(run_after)}.")
     return redirect("mentorship:review", slug=batch.slug)
+
+
+@builder_required
+@require_POST
+def move_run(request: HttpRequest, pk: int) -> HttpResponse:
+    scheduled = get_object_or_404(MatchingRun.objects.select_related("batch"), pk=pk)
+    form = ScheduleMatchingForm(request.POST, batch=scheduled.batch, now_allowed=False)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("mentorship:review", slug=scheduled.batch.slug)
+    run_after = form.cleaned_data["run_after"]
+    return _done(
+        request,
+        scheduled.batch,
+        lambda: services.reschedule_matching_run(run=scheduled, run_after=run_after, by=request.user),
+        f"The matching run is moved to {describe_moment(run_after)}." if run_after else "The matching run starts now.",
+    )
+
+
+@builder_required
+@require_POST
+def cancel_run(request: HttpRequest, pk: int) -> HttpResponse:
+    scheduled = get_object_or_404(MatchingRun.objects.select_related("batch"), pk=pk)
+    return _done(
+        request,
+        scheduled.batch,
+        lambda: services.cancel_matching_run(run=scheduled, by=request.user),
+        "The matching run is cancelled; the batch is as it was.",
+    )
 
 
 @builder_required

@@ -16,6 +16,10 @@ from tests.mentorship.factories import (
     MentorApplicationFactory,
     area,
 )
+from workflows.dagbag import get_dagbag, reset_dagbag
+from workflows.enums import DagRunState
+from workflows.models import DagRun
+from workflows.scheduler import Scheduler
 
 pytestmark = pytest.mark.django_db
 
@@ -133,14 +137,36 @@ def test_builder_pages_are_closed_to_members(client) -> None:
     assert client.post(reverse("mentorship:run", args=[batch.slug])).status_code == 403
 
 
-def test_builder_runs_a_batch_from_open_to_published_in_the_browser(client, builder) -> None:
+@pytest.fixture
+def inline_scheduler(settings, tmp_path):
+    """Runs the workflow runs a page started, in this process, until they end."""
+    settings.WORKFLOWS_EXECUTOR_ALIASES = {"inline": "tests.workflows.support.InlineExecutor"}
+    settings.WORKFLOWS_EXECUTORS = ["inline"]
+    settings.WORKFLOWS_SCHEDULER_LOCK_FILE = tmp_path / "scheduler.lock"
+    settings.WORKFLOWS_SCHEDULER_MAX_SLEEP = 0.05
+
+    def run_all() -> None:
+        def ended() -> bool:
+            return not DagRun.objects.filter(state__in=[DagRunState.QUEUED, DagRunState.RUNNING]).exists()
+
+        Scheduler(executor_names=["inline"], bag=get_dagbag(), max_loops=400, until=ended).run()
+
+    reset_dagbag()
+    yield run_all
+    reset_dagbag()
+
+
+def test_builder_runs_a_batch_from_open_to_published_in_the_browser(client, builder, inline_scheduler) -> None:
     batch = BatchFactory()
     MentorApplicationFactory(batch=batch)
     MenteeApplicationFactory(batch=batch)
     client.force_login(builder)
     client.post(reverse("mentorship:transition", args=[batch.slug]), {"to": "closed"})
-    client.post(reverse("mentorship:run", args=[batch.slug]))
+    started = client.post(reverse("mentorship:run", args=[batch.slug]), follow=True)
+    assert f"Matching of {batch.name} has started; this page shows its progress." in started.text
+    inline_scheduler()
     review = client.get(reverse("mentorship:review", args=[batch.slug]))
+    assert "Last run" in review.text
     assert "shares Conference speaking (mentee&#x27;s 1st choice)" in review.text
     client.post(reverse("mentorship:approve_all", args=[batch.slug]))
     response = client.post(reverse("mentorship:publish", args=[batch.slug]), follow=True)
