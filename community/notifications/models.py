@@ -106,4 +106,7 @@ class EmailPreferences(models.Model):
 
     @classmethod
     def default_for(cls, kind: str) -> bool:
-        return bool(cls._meta.get_field(kind).default)
+        field = cls._meta.get_field(kind)
+        if not isinstance(field, models.BooleanField):
+            raise ValueError(f"{kind!r} is not a kind of email a member can choose")
+        return bool(field.default)

@@ -207,3 +207,16 @@ def test_verification_email_names_the_community_not_a_placeholder_site(client, s
     assert settings.SITE_NAME in message.subject
     assert f"Hello from {settings.SITE_NAME}" in message.body
     assert "example.com" not in message.body
+
+
+@pytest.mark.django_db
+def test_each_password_reset_request_sends_its_own_email(client):
+    UserFactory(username="mae", email="mae@example.org")
+
+    client.post("/accounts/password/reset/", {"email": "mae@example.org"})
+    client.post("/accounts/password/reset/", {"email": "mae@example.org"})
+
+    assert deliver_pending() == 2
+    assert [m.to for m in mail.outbox] == [["mae@example.org"], ["mae@example.org"]]
+    first, second = (m.message()["Message-ID"] for m in mail.outbox)
+    assert first != second
