@@ -2,6 +2,7 @@
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import formats
@@ -95,21 +96,20 @@ def queue_chat_cancelled(chat: CoffeeChat, *, by: User) -> None:
     )
 
 
-def queue_chat_reminder(chat: CoffeeChat, *, reminder: str, starts_in: str, recipient_ids: Collection[int]) -> int:
-    """Remind the sides of the chat whose ids are in `recipient_ids`; return how many emails were queued.
+def chat_reminder_emails(
+    chat: CoffeeChat, *, reminder: str, starts_in: str, recipient_ids: Collection[int]
+) -> list[dict[str, Any]]:
+    """The reminder emails of the chat for the sides whose ids are in `recipient_ids`, for `queue_emails`.
 
     One key per chat, reminder, start time and side (`chat-reminder-<24h|1h>:<chat>:<start as UTC
     timestamp>:<guest|host>`), so a rescheduled chat is reminded again at its new time.
     """
-    queued = 0
-    for role, recipient, other in _participants(chat):
-        if recipient.pk not in recipient_ids:
-            continue
-        queue_email(
-            key=f"chat-reminder-{reminder}:{chat.pk}:{int(chat.start.timestamp())}:{role}",
-            recipient=recipient,
-            template="chat_reminder",
-            context={
+    return [
+        {
+            "key": f"chat-reminder-{reminder}:{chat.pk}:{int(chat.start.timestamp())}:{role}",
+            "recipient": recipient,
+            "template": "chat_reminder",
+            "context": {
                 "chat": chat,
                 "role": role,
                 "other_name": other.display_name,
@@ -118,7 +118,8 @@ def queue_chat_reminder(chat: CoffeeChat, *, reminder: str, starts_in: str, reci
                 "other_when": describe_time(chat.start, chat.end, _zone_of(other)),
                 **chat_links(chat),
             },
-            kind=EmailKind.REMINDERS,
-        )
-        queued += 1
-    return queued
+            "kind": EmailKind.REMINDERS,
+        }
+        for role, recipient, other in _participants(chat)
+        if recipient.pk in recipient_ids
+    ]

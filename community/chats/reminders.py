@@ -12,12 +12,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
-from community.chats.emails import queue_chat_reminder
+from community.chats.emails import chat_reminder_emails
 from community.chats.models import CoffeeChat
 from community.chats.queries import chats_due_for_reminder
 from community.members.models import User
 from community.notifications.enums import EmailKind
 from community.notifications.queries import users_accepting
+from community.notifications.services import queue_emails
 
 
 @dataclass(frozen=True)
@@ -81,15 +82,15 @@ def send_chat_reminders(*, now: datetime | None = None, batch_size: int = 500) -
                 if not batch:
                     break
                 recipients = _accepting(batch)
+                emails = []
                 by_start: dict[datetime, list[int]] = {}
                 for chat in batch:
-                    counts[reminder.name] += queue_chat_reminder(
-                        chat,
-                        reminder=reminder.name,
-                        starts_in=starts_in(chat.start, now),
-                        recipient_ids=recipients,
+                    emails += chat_reminder_emails(
+                        chat, reminder=reminder.name, starts_in=starts_in(chat.start, now), recipient_ids=recipients
                     )
                     by_start.setdefault(chat.start, []).append(chat.pk)
+                queue_emails(emails=emails)
+                counts[reminder.name] += len(emails)
                 # Marked with the start the emails announced: a chat moved meanwhile is reminded again.
                 for start, ids in by_start.items():
                     CoffeeChat.objects.filter(pk__in=ids).update(**{reminder.marker: start})

@@ -468,3 +468,64 @@ def prune_delivered_notifications(*, older_than: datetime, dry_run: bool = False
         return finished.count()
     deleted, _ = finished.delete()
     return deleted
+
+
+def queue_emails(*, emails: Sequence[dict[str, Any]]) -> int:
+    """Queue many emails with a fixed number of queries; each item holds `queue_email`'s keyword arguments.
+
+    For jobs that queue thousands at once (reminders). The outcome is that of calling `queue_email`
+    for each item: one row per key (the first item wins within the call), a key already used is left
+    untouched, a recipient who turned the kind off gets a skipped row with the reason, and one
+    deliver_notifications run is requested on commit. Queries: one for the keys already used, one per
+    optional kind for who accepts it, and bulk inserts (a key a concurrent caller inserted meanwhile
+    stays theirs). Raises NoRecipientAddress, before inserting anything, when an item has nowhere to
+    go. Returns how many rows were new to this call.
+    """
+    used = set(Notification.objects.filter(key__in=[item["key"] for item in emails]).values_list("key", flat=True))
+    items: dict[str, dict[str, Any]] = {}
+    for item in emails:
+        if item["key"] not in used:
+            items.setdefault(item["key"], item)
+    for item in items.values():
+        recipient = item.get("recipient")
+        if not (item.get("to") or (recipient.email if recipient is not None else "")):
+            raise NoRecipientAddress(f"The email {item['key']!r} has nowhere to go: the member has no email address.")
+    accepting: dict[str, set[int]] = {}
+    for kind in {str(item.get("kind", EmailKind.TRANSACTIONAL)) for item in items.values()} & OPTIONAL_KINDS:
+        ids = {item["recipient"].pk for item in items.values() if item.get("recipient") and item.get("kind") == kind}
+        accepting[kind] = set(users_accepting(User.objects.filter(pk__in=ids), kind).values_list("pk", flat=True))
+    rows = []
+    for item in items.values():
+        recipient, kind = item.get("recipient"), item.get("kind", EmailKind.TRANSACTIONAL)
+        optional = recipient is not None and kind in OPTIONAL_KINDS
+        link = unsubscribe_url(member_id=recipient.pk, kind=kind) if optional else ""
+        rendered = render_email(
+            item["template"],
+            {"recipient": recipient, "unsubscribe_url": link, "email_kind": EmailKind(kind), **item["context"]},
+        )
+        wanted = not optional or recipient.pk in accepting[kind]
+        rows.append(
+            Notification(
+                key=item["key"],
+                recipient=recipient,
+                to=item.get("to") or recipient.email,
+                template=item["template"],
+                kind=kind,
+                subject=rendered.subject,
+                body_text=rendered.text,
+                body_html=rendered.html,
+                attachments=[
+                    {"filename": name, "mimetype": mimetype, "content": base64.b64encode(content).decode("ascii")}
+                    for name, content, mimetype in item.get("attachments", ())
+                ],
+                unsubscribe_url=link,
+                next_attempt_at=timezone.now() if wanted else None,
+                status=NotificationStatus.QUEUED if wanted else NotificationStatus.SKIPPED,
+                last_error="" if wanted else _turned_off_reason(kind),
+            )
+        )
+    with transaction.atomic():
+        Notification.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+    if any(row.status == NotificationStatus.QUEUED for row in rows):
+        request_delivery_on_commit()
+    return len(rows)

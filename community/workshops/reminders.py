@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.timesince import timeuntil
 
 from community.notifications.enums import EmailKind
-from community.notifications.services import queue_email
+from community.notifications.services import queue_emails
 from community.workshops.calendar import workshop_ics
 from community.workshops.models import Registration, Workshop
 from community.workshops.queries import registrations_due_for_reminder
@@ -78,25 +78,29 @@ def _claim_batch(reminder: Reminder, *, now: datetime, batch_size: int) -> list[
 def _send_batch(
     reminder: Reminder, batch: list[Registration], *, now: datetime, invites: dict[tuple[int, datetime], Attachments]
 ) -> None:
+    emails = []
     by_start: dict[datetime, list[int]] = {}
     workshops: dict[int, Workshop] = {}
     for registration in batch:
         # One instance per workshop, so speakers and areas for the invite are fetched once.
         workshop = workshops.setdefault(registration.workshop_id, registration.workshop)
-        queue_email(
-            key=reminder_key(reminder, registration, workshop.starts_at),
-            recipient=registration.member,
-            template="workshops/reminder",
-            context={
-                "workshop": workshop,
-                "registration": registration,
-                "reminder": reminder.name,
-                "starts_in": starts_in(workshop.starts_at, now),
-            },
-            attachments=_invite(workshop, invites),
-            kind=EmailKind.REMINDERS,
+        emails.append(
+            {
+                "key": reminder_key(reminder, registration, workshop.starts_at),
+                "recipient": registration.member,
+                "template": "workshops/reminder",
+                "context": {
+                    "workshop": workshop,
+                    "registration": registration,
+                    "reminder": reminder.name,
+                    "starts_in": starts_in(workshop.starts_at, now),
+                },
+                "attachments": _invite(workshop, invites),
+                "kind": EmailKind.REMINDERS,
+            }
         )
         by_start.setdefault(workshop.starts_at, []).append(registration.pk)
+    queue_emails(emails=emails)
     # Marked with the start the email announced: if the workshop moved meanwhile, the next run reminds again.
     for starts_at, ids in by_start.items():
         Registration.objects.filter(pk__in=ids).update(**{reminder.marker: starts_at})
