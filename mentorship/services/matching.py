@@ -159,7 +159,7 @@ def schedule_matching_run(*, batch: Batch, by: User | None, run_after: datetime 
 
 
 def _waiting(run: MatchingRun) -> MatchingRun:
-    current = MatchingRun.objects.select_for_update().select_related("dag_run").get(pk=run.pk)
+    current = MatchingRun.objects.select_for_update(of=("self",)).select_related("dag_run").get(pk=run.pk)
     if current.state != State.SCHEDULED:
         raise MatchingFailed(f"This matching run is {current.get_state_display().lower()}: it can no longer change.")
     return current

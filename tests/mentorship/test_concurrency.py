@@ -10,10 +10,11 @@ from django.db import IntegrityError, connection, transaction
 from community.notifications.models import Notification
 from mentorship import services
 from mentorship.enums import BatchStatus, MatchStatus
-from mentorship.errors import AlreadyPublished
-from mentorship.models import Match
+from mentorship.errors import AlreadyPublished, MatchingFailed
+from mentorship.models import Match, MatchingRun
 from tests.factories import BuilderFactory
 from tests.mentorship.factories import BatchFactory, MatchFactory, MentorApplicationFactory
+from workflows.models import DagRun
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -84,3 +85,19 @@ def test_two_concurrent_pairings_of_one_mentee_leave_one() -> None:
 
     assert sum(isinstance(o, IntegrityError) for o in outcomes) == 1
     assert Match.objects.filter(mentee_application=first.mentee_application, status=MatchStatus.PROPOSED).count() == 1
+
+
+def test_two_builders_running_matching_at_once_start_one_run() -> None:
+    batch = BatchFactory(status=BatchStatus.CLOSED)
+    rosa, sam = BuilderFactory(username="rosa"), BuilderFactory(username="sam")
+
+    outcomes = run_together(
+        lambda: services.schedule_matching_run(batch=batch, by=rosa),
+        lambda: services.schedule_matching_run(batch=batch, by=sam),
+    )
+
+    errors = [o for o in outcomes if isinstance(o, Exception)]
+    assert [type(e) for e in errors] == [MatchingFailed]
+    assert str(errors[0]).startswith("A matching run is already starting")
+    assert MatchingRun.objects.filter(batch=batch).count() == 1
+    assert DagRun.objects.filter(dag__dag_id="mentor_matching").count() == 1

@@ -243,12 +243,16 @@ def test_open_batch_is_closed_by_a_run_due_after_its_window(builder) -> None:
     engine.reschedule_dag_run(run=run.dag_run, run_after=None)
 
     assert finish(run).state == MatchingRun.State.SUCCEEDED
-    assert Batch_status(batch) == BatchStatus.PROPOSED
+    assert batch_status(batch) == BatchStatus.PROPOSED
 
 
-def Batch_status(batch) -> str:
+def batch_status(batch) -> str:
     batch.refresh_from_db()
     return batch.status
+
+
+def run_state(run: MatchingRun) -> str:
+    return MatchingRun.objects.filter(pk=run.pk).values_list("state", flat=True).get()
 
 
 def impossible_pin(batch, mentor, mentee, builder) -> PairRule:
@@ -337,7 +341,7 @@ def test_run_triggered_from_the_workflows_ui_is_a_matching_run_too(builder) -> N
         until=lambda: DagRun.objects.filter(pk=dag_run.pk, state=DagRunState.SUCCESS).exists(),
     ).run()
     run = MatchingRun.objects.get(dag_run=dag_run)
-    assert (run.state, run.started_by, Batch_status(batch)) == (
+    assert (run.state, run.started_by, batch_status(batch)) == (
         MatchingRun.State.SUCCEEDED,
         builder,
         BatchStatus.PROPOSED,
@@ -451,3 +455,52 @@ def test_builder_moves_then_cancels_a_scheduled_run_from_the_page(client, builde
     assert "The matching run is cancelled; the batch is as it was." in cancelled.text
     assert "This matching run is cancelled: it can no longer change." in again.text
     assert "Run matching now" in again.text
+
+
+# Through the real scheduler and its worker processes ---------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_scheduled_run_waits_for_its_moment_then_runs_on_the_local_executor(settings) -> None:
+    settings.WORKFLOWS_EXECUTORS = ["local"]
+    settings.WORKFLOWS_LOCAL_PARALLELISM = 2
+    builder, other = BuilderFactory(username="rosa"), BuilderFactory(username="sam")
+    batch, (mentor,), (near, _far) = cohort()
+    at = timezone.now() + timedelta(seconds=5)
+    run = services.schedule_matching_run(batch=batch, by=builder, run_after=at)
+    scheduler = Scheduler(executor_names=["local"])
+    scheduler.start()
+    try:
+        scheduler.run_until(max_seconds=2)
+        checked_at = timezone.now()
+        early = (
+            MatchingRun.objects.get(pk=run.pk).state,
+            DagRun.objects.get(pk=run.dag_run_id).state,
+            batch_status(batch),
+        )
+        scheduler.run_until(
+            lambda: DagRun.objects.filter(
+                pk=run.dag_run_id, state__in=[DagRunState.SUCCESS, DagRunState.FAILED]
+            ).exists(),
+            max_seconds=60,
+        )
+    finally:
+        scheduler.shutdown()
+
+    run.refresh_from_db()
+    dag_run = DagRun.objects.get(pk=run.dag_run_id)
+    assert checked_at < at
+    assert early == (MatchingRun.State.SCHEDULED, DagRunState.QUEUED, BatchStatus.CLOSED)
+    assert (dag_run.state, run.state, batch_status(batch)) == (
+        DagRunState.SUCCESS,
+        MatchingRun.State.SUCCEEDED,
+        BatchStatus.PROPOSED,
+    )
+    assert dag_run.start_date >= at
+    assert run.started_at >= at
+    assert [(m, e) for _, m, e, _, _ in pairs_of(batch)] == [(mentor.pk, near.pk)]
+    assert sorted(Notification.objects.filter(template="mentorship_matching_done").values_list("key", flat=True)) == [
+        f"mentorship-matching-run:{run.pk}:{builder.pk}",
+        f"mentorship-matching-run:{run.pk}:{other.pk}",
+    ]
