@@ -251,10 +251,6 @@ def batch_status(batch) -> str:
     return batch.status
 
 
-def run_state(run: MatchingRun) -> str:
-    return MatchingRun.objects.filter(pk=run.pk).values_list("state", flat=True).get()
-
-
 def impossible_pin(batch, mentor, mentee, builder) -> PairRule:
     """A pin the engine refuses (the pair shares no language), as a run finds it when solving."""
     MenteeApplication.objects.filter(pk=mentee.pk).update(languages=["ja"])
