@@ -13,11 +13,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
+from community.members.models import User
 from community.notifications.enums import EmailKind
+from community.notifications.rendering import recipient_time_zone
 from community.notifications.services import queue_emails
 from community.workshops.calendar import workshop_ics
 from community.workshops.models import Registration, Workshop
 from community.workshops.queries import registrations_due_for_reminder
+from community.workshops.templatetags.workshop_tags import workshop_when
 
 Attachments = list[tuple[str, bytes, str]]
 
@@ -58,6 +61,16 @@ def _invite(workshop: Workshop, cache: dict[tuple[int, datetime], Attachments]) 
     return cache[key]
 
 
+def _when(workshop: Workshop, member: User, cache: dict[tuple[int, datetime, str], str]) -> str:
+    # The date line depends only on the workshop and the reader's zone: worked out once per pair, not per email.
+    zone = recipient_time_zone(member)
+    key = (workshop.pk, workshop.starts_at, zone.key if zone else "")
+    if key not in cache:
+        with timezone.override(zone):
+            cache[key] = workshop_when(workshop)
+    return cache[key]
+
+
 def _claim_batch(reminder: Reminder, *, now: datetime, batch_size: int) -> list[Registration]:
     skip_locked = connection.features.has_select_for_update_skip_locked
     due = registrations_due_for_reminder(
@@ -81,6 +94,7 @@ def _send_batch(
     emails = []
     by_start: dict[datetime, list[int]] = {}
     workshops: dict[int, Workshop] = {}
+    dates: dict[tuple[int, datetime, str], str] = {}
     for registration in batch:
         # One instance per workshop, so speakers and areas for the invite are fetched once.
         workshop = workshops.setdefault(registration.workshop_id, registration.workshop)
@@ -94,6 +108,7 @@ def _send_batch(
                     "registration": registration,
                     "reminder": reminder.name,
                     "starts_in": starts_in(workshop.starts_at, now),
+                    "when": _when(workshop, registration.member, dates),
                 },
                 "attachments": _invite(workshop, invites),
                 "kind": EmailKind.REMINDERS,
