@@ -42,6 +42,8 @@ class CoffeeChatAdmin(admin.ModelAdmin):
         "cancelled_by",
         "cancelled_at",
         "sequence",
+        "reminded_24h_for",
+        "reminded_1h_for",
         "created_at",
         "updated_at",
     ]
