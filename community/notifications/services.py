@@ -7,8 +7,10 @@ transaction and without row locks, then records the outcome. See docs/email-deli
 """
 
 import base64
+import functools
 import hashlib
 import logging
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -36,6 +38,8 @@ from community.notifications.tokens import unsubscribe_url
 logger = logging.getLogger(__name__)
 
 DELIVERY_DAG_ID = "deliver_notifications"
+RECORD_EVERY = 50
+RECORD_SECONDS = 1.0
 
 
 # Queuing -----------------------------------------------------------------------------------------
@@ -208,9 +212,14 @@ def message_id(notification: Notification) -> str:
 
 
 def _message_id_domain() -> str:
-    address = parseaddr(app_settings.FROM_EMAIL)[1]
+    return _domain_of(app_settings.FROM_EMAIL, settings.SITE_URL)
+
+
+@functools.lru_cache(maxsize=8)
+def _domain_of(from_email: str, site_url: str) -> str:
+    address = parseaddr(from_email)[1]
     domain = address.rpartition("@")[2] if "@" in address else ""
-    return domain or urlsplit(settings.SITE_URL).hostname or "localhost"
+    return domain or urlsplit(site_url).hostname or "localhost"
 
 
 def _build_message(notification: Notification, backend: BaseEmailBackend) -> EmailMultiAlternatives:
@@ -295,8 +304,13 @@ def _owned(row: Notification) -> Any:
     return Notification.objects.filter(pk=row.pk, lease_id=row.lease_id, status=NotificationStatus.SENDING)
 
 
-def _record_sent(row: Notification) -> None:
-    _owned(row).update(
+def _record_sent(rows: list[Notification]) -> None:
+    """Mark sent, in one UPDATE, rows of one claim that the mail server accepted."""
+    if not rows:
+        return
+    Notification.objects.filter(
+        pk__in=[row.pk for row in rows], lease_id=rows[0].lease_id, status=NotificationStatus.SENDING
+    ).update(
         status=NotificationStatus.SENT,
         sent_at=timezone.now(),
         next_attempt_at=None,
@@ -304,6 +318,7 @@ def _record_sent(row: Notification) -> None:
         lease_id=None,
         lease_expires_at=None,
     )
+    rows.clear()
 
 
 def _record_failure(row: Notification, error: BaseException) -> None:
@@ -343,26 +358,39 @@ class _Connection:
 
 
 def _send(rows: list[Notification], connection: _Connection) -> tuple[int, bool]:
-    """Send claimed rows one by one; return how many went out and whether the server can be reached."""
+    """Send claimed rows one by one; return how many went out and whether the server can be reached.
+
+    Accepted rows are recorded as sent in groups (RECORD_EVERY emails or RECORD_SECONDS), not one
+    commit per email: a deliverer killed outright leaves at most that group to be sent again.
+    """
     sent = 0
-    for index, row in enumerate(rows):
-        try:
-            connection.ensure_open()
-        except Exception as exc:  # noqa: BLE001 - an unreachable server fails this claim, to be retried
-            for left in rows[index:]:
-                _record_failure(left, exc)
-            return sent, False
-        try:
-            _build_message(row, connection.backend).send(fail_silently=False)
-        except Exception as exc:  # noqa: BLE001 - any backend failure is recorded for a retry, not raised
-            _record_failure(row, exc)
-            # The session may be broken (a dropped connection fails every later message): start afresh.
-            connection.close()
-            continue
-        # Between the send above and this update the email is out but not recorded: a deliverer
-        # dying here leaves the row "sending", and it goes again, same Message-ID, when the lease ends.
-        _record_sent(row)
-        sent += 1
+    accepted: list[Notification] = []
+    last_recorded = time.monotonic()
+    try:
+        for index, row in enumerate(rows):
+            try:
+                connection.ensure_open()
+            except Exception as exc:  # noqa: BLE001 - an unreachable server fails this claim, to be retried
+                for left in rows[index:]:
+                    _record_failure(left, exc)
+                return sent, False
+            try:
+                _build_message(row, connection.backend).send(fail_silently=False)
+            except Exception as exc:  # noqa: BLE001 - any backend failure is recorded for a retry, not raised
+                _record_failure(row, exc)
+                # The session may be broken (a dropped connection fails every later message): start afresh.
+                connection.close()
+                continue
+            # From here until it is recorded, the email is out but its row says "sending": a deliverer
+            # dying now leaves it to go again, same Message-ID, once the lease runs out.
+            accepted.append(row)
+            sent += 1
+            if len(accepted) >= RECORD_EVERY or time.monotonic() - last_recorded >= RECORD_SECONDS:
+                _record_sent(accepted)
+                last_recorded = time.monotonic()
+    finally:
+        # Also on the way out of an interrupted run: what the server accepted is not sent twice.
+        _record_sent(accepted)
     return sent, True
 
 
