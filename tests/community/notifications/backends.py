@@ -37,3 +37,18 @@ class SlowBackend(EmailBackend):
         time.sleep(0.002)
         with self.lock:
             return super().send_messages(messages)
+
+
+class DiesOnThirdBackend(EmailBackend):
+    """Accepts two messages, then the process is interrupted while sending the third."""
+
+    def send_messages(self, messages):
+        if len(self.outbox_so_far()) == 2:
+            raise ProcessDied("interrupted while sending the third message")
+        return super().send_messages(messages)
+
+    @staticmethod
+    def outbox_so_far():
+        from django.core import mail
+
+        return mail.outbox

@@ -324,6 +324,23 @@ def test_process_dying_after_the_server_accepted_resends_with_same_message_id_an
 
 
 @pytest.mark.django_db
+def test_interrupted_run_records_what_the_server_accepted(settings, mailoutbox):
+    rows = [
+        NotificationFactory(key=f"n:{n}", next_attempt_at=timezone.now() - timedelta(minutes=5 - n)) for n in range(4)
+    ]
+    settings.EMAIL_BACKEND = f"{BACKENDS}.DiesOnThirdBackend"
+
+    with pytest.raises(ProcessDied):
+        deliver_pending()
+
+    statuses = list(
+        Notification.objects.filter(pk__in=[r.pk for r in rows]).order_by("key").values_list("status", flat=True)
+    )
+    assert statuses == ["sent", "sent", "sending", "sending"]
+    assert len(mailoutbox) == 2
+
+
+@pytest.mark.django_db
 def test_row_abandoned_mid_send_too_often_is_failed_for_a_builder(settings, mailoutbox):
     settings.NOTIFICATIONS_MAX_ATTEMPTS = 2
     row = NotificationFactory(
