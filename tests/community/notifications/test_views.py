@@ -143,6 +143,7 @@ def test_unsubscribe_link_from_a_delivered_email_works(client, mailoutbox):
         signing.dumps({"m": 1, "k": "transactional"}, salt="community.notifications.unsubscribe"),
         signing.dumps(["not", "a", "dict"], salt="community.notifications.unsubscribe"),
     ],
+    ids=["not-signed", "other-salt", "transactional-kind", "not-a-mapping"],
 )
 def test_unsubscribe_with_a_forged_or_malformed_link_answers_400_and_changes_nothing(client, token):
     member = UserFactory()
