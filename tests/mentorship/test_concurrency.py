@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+import mentorship.dags
 from community.notifications.models import Notification
 from mentorship import services
 from mentorship.enums import BatchStatus, MatchStatus
@@ -14,6 +16,7 @@ from mentorship.errors import AlreadyPublished, MatchingFailed
 from mentorship.models import Match, MatchingRun
 from tests.factories import BuilderFactory
 from tests.mentorship.factories import BatchFactory, MatchFactory, MentorApplicationFactory
+from workflows.dagbag import reset_dagbag
 from workflows.models import DagRun
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -87,7 +90,16 @@ def test_two_concurrent_pairings_of_one_mentee_leave_one() -> None:
     assert Match.objects.filter(mentee_application=first.mentee_application, status=MatchStatus.PROPOSED).count() == 1
 
 
-def test_two_builders_running_matching_at_once_start_one_run() -> None:
+@pytest.fixture
+def matching_dag():
+    """The DAG file as built under this test's settings (it reads the executors when it is built)."""
+    importlib.reload(mentorship.dags)
+    reset_dagbag()
+    yield
+    reset_dagbag()
+
+
+def test_two_builders_running_matching_at_once_start_one_run(matching_dag) -> None:
     batch = BatchFactory(status=BatchStatus.CLOSED)
     rosa, sam = BuilderFactory(username="rosa"), BuilderFactory(username="sam")
 

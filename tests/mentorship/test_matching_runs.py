@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 import zoneinfo
 from datetime import timedelta
@@ -11,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+import mentorship.dags
 from community.notifications.models import Notification
 from mentorship import services
 from mentorship.enums import BatchStatus, MatchStatus, PairRuleKind
@@ -37,6 +39,8 @@ def _inline_engine(settings, tmp_path):
     settings.WORKFLOWS_EXECUTORS = ["inline"]
     settings.WORKFLOWS_SCHEDULER_LOCK_FILE = tmp_path / "scheduler.lock"
     settings.WORKFLOWS_SCHEDULER_MAX_SLEEP = 0.05
+    # The DAG file reads the executors when it is built: build it again under these settings.
+    importlib.reload(mentorship.dags)
     reset_dagbag()
     yield
     reset_dagbag()

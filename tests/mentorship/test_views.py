@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.urls import reverse
 
+import mentorship.dags
 from mentorship import services
 from mentorship.enums import BatchStatus, MatchStatus
 from mentorship.models import Batch, CheckIn, Match, MenteeApplication, MentorApplication
@@ -151,6 +154,7 @@ def inline_scheduler(settings, tmp_path):
 
         Scheduler(executor_names=["inline"], bag=get_dagbag(), max_loops=400, until=ended).run()
 
+    importlib.reload(mentorship.dags)  # built again under these settings (it reads the executors)
     reset_dagbag()
     yield run_all
     reset_dagbag()
