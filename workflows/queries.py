@@ -6,8 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from workflows.enums import TaskState
+from workflows.enums import DagRunState, TaskState
 from workflows.models import DagRecord, DagRun, TaskInstance, TaskTry
 
 
@@ -36,6 +37,21 @@ def recent_run_states(dag_ids: list[str], *, per_dag: int = 5) -> dict[str, list
         if len(bucket) < per_dag:
             bucket.append(run)
     return runs
+
+
+def next_scheduled_manual_runs(dag_ids: list[str]) -> dict[str, DagRun]:
+    """Per DAG, the earliest run triggered for a later moment that has not started yet."""
+    waiting = (
+        DagRun.objects.filter(
+            dag__dag_id__in=dag_ids, state=DagRunState.QUEUED, start_date__isnull=True, run_after__gt=timezone.now()
+        )
+        .select_related("dag")
+        .order_by("run_after")
+    )
+    earliest: dict[str, DagRun] = {}
+    for run in waiting:
+        earliest.setdefault(run.dag.dag_id, run)
+    return earliest
 
 
 def runs_for_dag(dag_id: str) -> QuerySet[DagRun]:

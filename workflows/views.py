@@ -31,10 +31,12 @@ def dag_list(request: HttpRequest) -> HttpResponse:
     dag_ids = sorted(bag.dags)
     records = queries.dag_records_by_id(dag_ids)
     recent = queries.recent_run_states(dag_ids)
+    waiting = queries.next_scheduled_manual_runs(dag_ids)
     rows = [
         {
             "dag": bag.dags[dag_id],
             "record": records.get(dag_id),
+            "waiting": waiting.get(dag_id),
             "schedule": describe_schedule(bag.dags[dag_id].schedule or ""),
             "runs": recent.get(dag_id, []),
         }

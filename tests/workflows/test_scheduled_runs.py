@@ -167,3 +167,16 @@ def test_dag_page_says_who_cancelled_a_run(stamped, client):
     client.force_login(builder)
     page = client.get(reverse("workflows:dag_detail", args=[dag.dag_id])).content.decode()
     assert "Cancelled</span> <small>Cancelled by " in page
+
+
+def test_dag_list_names_the_next_scheduled_manual_run(stamped, client):
+    dag, _ = stamped
+    builder = BuilderFactory(profile__time_zone="Asia/Tokyo")
+    soon, later = (timezone.now().replace(microsecond=0) + timedelta(days=d) for d in (1, 3))
+    services.trigger_dag(dag=dag, run_after=later)
+    services.trigger_dag(dag=dag, run_after=soon)
+    client.force_login(builder)
+    page = client.get(reverse("workflows:dag_list")).content.decode()
+    local = timezone.localtime(soon, timezone.get_fixed_timezone(9 * 60))
+    shown = f"{local:%a} {local.day} {local:%b %Y, %H:%M} (Asia/Tokyo)"
+    assert f'manual run scheduled for <time datetime="{soon.isoformat()}">{shown}</time>' in page
