@@ -74,15 +74,13 @@ def describe_active_run(run: MatchingRun) -> str:
 
 
 def _settle_orphan(run: MatchingRun) -> MatchingRun | None:
-    """An active run whose workflow run has ended (or is gone) without recording the outcome is failed,
-    so that it never blocks the batch. Returns the run if it is really still active."""
+    """An active run whose workflow run has ended without recording the outcome (its last step itself
+    failed) is failed, so that it never blocks the batch. Returns the run if it is really still active.
+    A run without a workflow run is one `run_matching` is going through in another process."""
     from workflows.enums import FINISHED_RUN_STATES
 
-    dag_state = run.dag_run.state if run.dag_run_id else None
-    if run.dag_run_id is not None and dag_state not in FINISHED_RUN_STATES:
+    if run.dag_run is None or run.dag_run.state not in FINISHED_RUN_STATES:
         return run
-    if run.dag_run_id is None and run.state == State.RUNNING and run.input is None:
-        return run  # started from the workflows UI: its run is linked as soon as it freezes
     MatchingRun.objects.filter(pk=run.pk, state__in=MatchingRun.ACTIVE_STATES).update(
         state=State.FAILED,
         finished_at=timezone.now(),

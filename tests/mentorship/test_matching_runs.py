@@ -150,6 +150,21 @@ def test_database_holds_one_active_run_per_batch(builder) -> None:
     assert MatchingRun.objects.filter(batch=batch).count() == 2
 
 
+def test_run_whose_workflow_ended_unrecorded_no_longer_blocks_the_batch(builder) -> None:
+    batch, _, _ = cohort()
+    stuck = services.schedule_matching_run(batch=batch, by=builder)
+    DagRun.objects.filter(pk=stuck.dag_run_id).update(state=DagRunState.FAILED, end_date=timezone.now())
+
+    again = finish(services.schedule_matching_run(batch=batch, by=builder))
+
+    stuck.refresh_from_db()
+    assert (stuck.state, stuck.failure_reason) == (
+        MatchingRun.State.FAILED,
+        "The workflow run ended without recording an outcome; run matching again.",
+    )
+    assert again.state == MatchingRun.State.SUCCEEDED
+
+
 def test_review_is_refused_while_a_run_is_scheduled_or_running(builder) -> None:
     batch, _, _ = cohort()
     services.run_matching(batch=batch, by=builder)
