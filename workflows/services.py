@@ -886,9 +886,8 @@ def request_dag_run(*, dag_id: str, params: Mapping[str, Any] | None = None) -> 
     with transaction.atomic():
         record = ensure_dag_record(dag=dag)
         DagRecord.objects.select_for_update().filter(pk=record.pk).first()
-        waiting = DagRun.objects.filter(
-            dag=record, state=DagRunState.QUEUED, start_date__isnull=True, logical_date__lte=now
-        )
+        # A run a builder scheduled for later does not count: the work is wanted now.
+        waiting = DagRun.objects.filter(due_filter(now), dag=record, state=DagRunState.QUEUED, start_date__isnull=True)
         if waiting.exists():
             return None
         try:

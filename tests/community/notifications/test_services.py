@@ -26,7 +26,9 @@ from community.notifications.services import (
 from tests.community.notifications.backends import CountingBackend, ProcessDied
 from tests.community.notifications.factories import NotificationFactory
 from tests.factories import UserFactory
+from workflows.dagbag import get_dagbag
 from workflows.models import DagRun
+from workflows.services import trigger_dag
 
 NOTICE = {"heading": "Room change", "message": "We moved to room B & C.", "action_url": "https://example.org/x"}
 BACKENDS = "tests.community.notifications.backends"
@@ -148,6 +150,15 @@ def test_delivery_request_once_the_waiting_run_started_queues_a_new_one():
     _request_delivery()
 
     assert sorted(delivery_runs()) == ["queued", "running"]
+
+
+@pytest.mark.django_db
+def test_delivery_request_is_not_absorbed_by_a_run_scheduled_for_later():
+    later = trigger_dag(dag=get_dagbag().get(DELIVERY_DAG_ID), run_after=timezone.now() + timedelta(hours=1))
+    _request_delivery()
+
+    now_run = DagRun.objects.filter(dag__dag_id=DELIVERY_DAG_ID).exclude(pk=later.pk).get()
+    assert (now_run.state, now_run.run_after) == ("queued", None)
 
 
 @pytest.mark.django_db
