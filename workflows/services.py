@@ -47,11 +47,18 @@ def sync_dag_records(*, bag: DagBag, now: datetime | None = None) -> list[DagRec
     now = now or timezone.now()
     records = []
     with transaction.atomic():
-        existing = {r.dag_id: r for r in DagRecord.objects.select_for_update().filter(dag_id__in=list(bag.dags))}
+        # Schedulers starting together both see a new DAG as missing: inserting with ignore_conflicts
+        # lets one of them create it and both then lock and update the same row, in one order.
+        DagRecord.objects.bulk_create(
+            [DagRecord(dag_id=dag_id, is_paused=workflows_settings.DAGS_PAUSED_ON_CREATION) for dag_id in bag.dags],
+            ignore_conflicts=True,
+        )
+        existing = {
+            r.dag_id: r
+            for r in DagRecord.objects.select_for_update().filter(dag_id__in=list(bag.dags)).order_by("dag_id")
+        }
         for dag_id, dag in bag.dags.items():
-            record = existing.get(dag_id) or DagRecord(
-                dag_id=dag_id, is_paused=workflows_settings.DAGS_PAUSED_ON_CREATION
-            )
+            record = existing[dag_id]
             schedule_changed = record.schedule != (dag.schedule or "")
             record.description = dag.description
             record.fileloc = dag.fileloc

@@ -58,17 +58,17 @@ def test_two_schedulers_run_every_task_exactly_once(settings, tmp_path):
         for p in schedulers:
             p.wait(timeout=60)
     run.refresh_from_db()
-    failures = list(
-        TaskTry.objects.exclude(state="success").values_list("task_instance__task_id", "state", "reason")[:5]
-    )
+    # The schedulers also run the platform's own cron DAGs; only this run's tries are the subject.
+    tries = TaskTry.objects.filter(task_instance__run=run)
+    failures = list(tries.exclude(state="success").values_list("task_instance__task_id", "state", "reason")[:5])
     assert run.state == DagRunState.SUCCESS, failures
     assert TaskInstance.objects.filter(run=run).count() == dags.HA_TASKS
-    assert set(TaskTry.objects.values_list("try_number", "state").distinct()) == {(1, "success")}
+    assert set(tries.values_list("try_number", "state").distinct()) == {(1, "success")}
     executions = Counter(out.read_text().split())
     assert len(executions) == dags.HA_TASKS
     assert set(executions.values()) == {1}
     # Both schedulers did part of the work, and both stopped cleanly on SIGTERM.
-    queued_by = Counter(TaskTry.objects.values_list("scheduler_id", flat=True))
+    queued_by = Counter(tries.values_list("scheduler_id", flat=True))
     assert len(queued_by) == 2
     assert SchedulerJob.objects.filter(ended_at__isnull=True).count() == 0
     assert [p.returncode for p in schedulers] == [0, 0]
