@@ -901,3 +901,44 @@ def request_dag_run(*, dag_id: str, params: Mapping[str, Any] | None = None) -> 
             return trigger_dag(dag=dag, params=params, logical_date=now)
         except DagRunExists:
             return None
+
+
+class DagRunRequest:
+    """An on-commit hook that asks for one run of a DAG; hooks for the same DAG are equal.
+
+    Equality is what lets `request_dag_run_on_commit` see that a transaction already asked.
+    """
+
+    def __init__(self, dag_id: str) -> None:
+        self.dag_id = dag_id
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DagRunRequest) and other.dag_id == self.dag_id
+
+    def __hash__(self) -> int:
+        return hash(("DagRunRequest", self.dag_id))
+
+    def __repr__(self) -> str:
+        return f"DagRunRequest({self.dag_id!r})"
+
+    def __call__(self) -> None:
+        try:
+            request_dag_run(dag_id=self.dag_id)
+        except Exception:  # the caller's work is committed; the DAG's schedule is the fallback
+            logger.exception("Could not request a run of %s; its next scheduled run will do the work", self.dag_id)
+
+
+def request_dag_run_on_commit(*, dag_id: str) -> None:
+    """Ask for a run of `dag_id` when the current transaction commits, once per transaction.
+
+    A transaction that queues a thousand emails needs one delivery run, not a thousand requests.
+    Outside a transaction the run is requested at once. A failed request is logged, never raised:
+    DAGs fed this way also run on a schedule that picks up whatever a lost request left.
+    """
+    hook = DagRunRequest(dag_id)
+    connection = transaction.get_connection()
+    # Django keeps the open transaction's callbacks in run_on_commit (and drops those of a rolled-back
+    # savepoint), so this is exactly "already asked in this transaction".
+    if connection.in_atomic_block and any(entry[1] == hook for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(hook, robust=True)

@@ -69,12 +69,7 @@ def queue_email(
     address = to or (recipient.email if recipient is not None else "")
     if not address:
         raise NoRecipientAddress(f"The email {key!r} has nowhere to go: the member has no email address.")
-    link = (
-        unsubscribe_url(member_id=recipient.pk, kind=kind) if recipient is not None and kind in OPTIONAL_KINDS else ""
-    )
-    rendered = render_email(
-        template, {"recipient": recipient, "unsubscribe_url": link, "email_kind": EmailKind(kind), **context}
-    )
+    rendered, link = _render(template=template, context=context, recipient=recipient, kind=kind)
     return _queue_rendered(
         key=key,
         recipient=recipient,
@@ -132,7 +127,48 @@ def _queue_rendered(
     unsubscribe_link: str,
     wanted: bool = True,
 ) -> Notification:
-    notification = Notification(
+    notification = _new_row(
+        key=key,
+        recipient=recipient,
+        to=to,
+        template=template,
+        kind=kind,
+        rendered=rendered,
+        attachments=attachments,
+        unsubscribe_link=unsubscribe_link,
+        wanted=wanted,
+    )
+    stored = _store_once(notification)
+    if stored is notification and wanted:
+        request_delivery_on_commit()
+    return stored
+
+
+def _render(*, template: str, context: dict[str, Any], recipient: User | None, kind: str) -> tuple[RenderedEmail, str]:
+    """The email in the recipient's zone, and its unsubscribe link (empty for transactional mail)."""
+    link = ""
+    if recipient is not None and kind in OPTIONAL_KINDS:
+        link = unsubscribe_url(member_id=recipient.pk, kind=kind)
+    rendered = render_email(
+        template, {"recipient": recipient, "unsubscribe_url": link, "email_kind": EmailKind(kind), **context}
+    )
+    return rendered, link
+
+
+def _new_row(
+    *,
+    key: str,
+    recipient: User | None,
+    to: str,
+    template: str,
+    kind: str,
+    rendered: RenderedEmail,
+    attachments: Sequence[tuple[str, bytes, str]],
+    unsubscribe_link: str,
+    wanted: bool,
+) -> Notification:
+    """An unsaved outbox row: queued now, or skipped (kept, so the key stays used and a builder sees why)."""
+    return Notification(
         key=key,
         recipient=recipient,
         to=to,
@@ -146,17 +182,10 @@ def _queue_rendered(
             for name, content, mimetype in attachments
         ],
         unsubscribe_url=unsubscribe_link,
+        status=NotificationStatus.QUEUED if wanted else NotificationStatus.SKIPPED,
+        next_attempt_at=timezone.now() if wanted else None,
+        last_error="" if wanted else _turned_off_reason(kind),
     )
-    if wanted:
-        notification.next_attempt_at = timezone.now()
-    else:
-        # Kept rather than dropped: the key stays used (a rerun queues nothing) and a builder sees why.
-        notification.status = NotificationStatus.SKIPPED
-        notification.last_error = _turned_off_reason(kind)
-    stored = _store_once(notification)
-    if stored is notification and wanted:
-        request_delivery_on_commit()
-    return stored
 
 
 def _store_once(notification: Notification) -> Notification:
@@ -177,29 +206,12 @@ def _turned_off_reason(kind: str) -> str:
     return f"Not sent: the member turned off “{EmailKind(kind).label}” emails."
 
 
-def _request_delivery() -> None:
-    from workflows.services import request_dag_run
-
-    try:
-        request_dag_run(dag_id=DELIVERY_DAG_ID)
-    except Exception:
-        # The every-minute sweep delivers the email anyway; a request that failed only delays it.
-        logger.exception("Could not request a %s run; the next sweep will deliver", DELIVERY_DAG_ID)
-
-
 def request_delivery_on_commit() -> None:
-    """Ask for a deliver_notifications run when the current transaction commits, once per transaction.
+    """Ask for a deliver_notifications run when the current transaction commits, once per transaction."""
+    from workflows.services import request_dag_run_on_commit
 
-    Publishing a batch queues hundreds of emails in one transaction: they need one run, not one each.
-    """
-    if app_settings.DELIVERY != "worker":
-        return
-    connection = transaction.get_connection()
-    # Django keeps the callbacks of the open transaction in run_on_commit (and drops those of a
-    # rolled-back savepoint), so this is exactly "already requested in this transaction".
-    if connection.in_atomic_block and any(entry[1] is _request_delivery for entry in connection.run_on_commit):
-        return
-    transaction.on_commit(_request_delivery, robust=True)
+    if app_settings.DELIVERY == "worker":
+        request_dag_run_on_commit(dag_id=DELIVERY_DAG_ID)
 
 
 # Delivery ----------------------------------------------------------------------------------------
@@ -525,31 +537,18 @@ def queue_emails(*, emails: Sequence[dict[str, Any]]) -> int:
     rows = []
     for item in items.values():
         recipient, kind = item.get("recipient"), item.get("kind", EmailKind.TRANSACTIONAL)
-        optional = recipient is not None and kind in OPTIONAL_KINDS
-        link = unsubscribe_url(member_id=recipient.pk, kind=kind) if optional else ""
-        rendered = render_email(
-            item["template"],
-            {"recipient": recipient, "unsubscribe_url": link, "email_kind": EmailKind(kind), **item["context"]},
-        )
-        wanted = not optional or recipient.pk in accepting[kind]
+        rendered, link = _render(template=item["template"], context=item["context"], recipient=recipient, kind=kind)
         rows.append(
-            Notification(
+            _new_row(
                 key=item["key"],
                 recipient=recipient,
                 to=item.get("to") or recipient.email,
                 template=item["template"],
                 kind=kind,
-                subject=rendered.subject,
-                body_text=rendered.text,
-                body_html=rendered.html,
-                attachments=[
-                    {"filename": name, "mimetype": mimetype, "content": base64.b64encode(content).decode("ascii")}
-                    for name, content, mimetype in item.get("attachments", ())
-                ],
-                unsubscribe_url=link,
-                next_attempt_at=timezone.now() if wanted else None,
-                status=NotificationStatus.QUEUED if wanted else NotificationStatus.SKIPPED,
-                last_error="" if wanted else _turned_off_reason(kind),
+                rendered=rendered,
+                attachments=item.get("attachments", ()),
+                unsubscribe_link=link,
+                wanted=not (recipient is not None and kind in OPTIONAL_KINDS) or recipient.pk in accepting[kind],
             )
         )
     with transaction.atomic():

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community.members.models import User
-from community.notifications.services import queue_email
+from community.notifications.services import queue_emails
 from mentorship import queries
 from mentorship.candidates import mentee_candidate, mentor_candidate
 from mentorship.conf import app_settings
@@ -163,10 +163,11 @@ def publish_batch(*, batch: Batch, by: User) -> Batch:
     """proposed -> published: approved pairs are announced to both sides, the rest wait.
 
     Locks the batch row, so of two builders publishing at once one publishes and the other gets
-    AlreadyPublished. Queues (sent after commit, once per key): to each side of each approved pair
-    `mentorship_matched` with the other's profile and first steps (`mentorship-published:<match>:<member>`);
-    to each mentee left without a pair `mentorship_waiting_list` (`mentorship-waiting:<batch>:<member>`).
-    Creates the check-in rows asked later by `ask_check_ins`.
+    AlreadyPublished. Queues in one pass, delivered by the outbox's worker after commit, once per key:
+    to each side of each approved pair `mentorship_matched` with the other's profile and first steps
+    (`mentorship-published:<match>:<member>`); to each mentee left without a pair
+    `mentorship_waiting_list` (`mentorship-waiting:<batch>:<member>`). Creates the check-in rows
+    asked later by `ask_check_ins`.
     """
     batch = locked_batch(batch)
     if batch.status in {BatchStatus.PUBLISHED, BatchStatus.ACTIVE, BatchStatus.COMPLETED}:
@@ -192,38 +193,49 @@ def publish_batch(*, batch: Batch, by: User) -> Batch:
     batch.save(update_fields=["published_at", "published_by", "updated_at"])
 
     approved = list(queries.batch_matches(batch, statuses=(MatchStatus.APPROVED,)))
+    emails = []
+    check_ins = []
+    match_paths = {pair.pk: reverse("mentorship:match", kwargs={"pk": pair.pk}) for pair in approved}
     for pair in approved:
         for member, other, role, application in (
             (pair.mentor, pair.mentee, "mentor", pair.mentee_application),
             (pair.mentee, pair.mentor, "mentee", pair.mentor_application),
         ):
-            CheckIn.objects.get_or_create(match=pair, member=member)
-            queue_email(
-                key=f"mentorship-published:{pair.pk}:{member.pk}",
-                recipient=member,
-                template="mentorship_matched",
-                context={
-                    "batch": batch,
-                    "match": pair,
-                    "role": role,
-                    "other": other,
-                    "other_profile": getattr(other, "profile", None),
-                    "other_application": application,
-                    "first_steps": FIRST_STEPS,
-                    "match_path": reverse("mentorship:match", kwargs={"pk": pair.pk}),
-                },
+            check_ins.append(CheckIn(match=pair, member=member))
+            emails.append(
+                {
+                    "key": f"mentorship-published:{pair.pk}:{member.pk}",
+                    "recipient": member,
+                    "template": "mentorship_matched",
+                    "context": {
+                        "batch": batch,
+                        "match": pair,
+                        "role": role,
+                        "other": other,
+                        "other_profile": getattr(other, "profile", None),
+                        "other_application": application,
+                        "first_steps": FIRST_STEPS,
+                        "match_path": match_paths[pair.pk],
+                    },
+                }
             )
+    CheckIn.objects.bulk_create(check_ins, ignore_conflicts=True)
     matched_members = [pair.mentee_application.member_id for pair in approved]
     MenteeApplication.objects.filter(member_id__in=matched_members, rematch_requested_at__isnull=False).update(
         rematch_requested_at=None
     )
-    for waiting in queries.unmatched_mentees(batch):
-        queue_email(
-            key=f"mentorship-waiting:{batch.pk}:{waiting.member_id}",
-            recipient=waiting.member,
-            template="mentorship_waiting_list",
-            context={"batch": batch, "application": waiting, "home_path": reverse("mentorship:home")},
-        )
+    home_path = reverse("mentorship:home")
+    emails.extend(
+        {
+            "key": f"mentorship-waiting:{batch.pk}:{waiting.member_id}",
+            "recipient": waiting.member,
+            "template": "mentorship_waiting_list",
+            "context": {"batch": batch, "application": waiting, "home_path": home_path},
+        }
+        for waiting in queries.unmatched_mentees(batch)
+    )
+    # One pass over the outbox: a batch of 500 pairs queues 1,000 emails inside the builder's request.
+    queue_emails(emails=emails)
     return batch
 
 

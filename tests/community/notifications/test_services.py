@@ -13,7 +13,6 @@ from community.notifications.errors import NoRecipientAddress
 from community.notifications.models import EmailPreferences, Notification
 from community.notifications.services import (
     DELIVERY_DAG_ID,
-    _request_delivery,
     deliver_pending,
     message_id,
     prune_delivered_notifications,
@@ -28,7 +27,7 @@ from tests.community.notifications.factories import NotificationFactory
 from tests.factories import UserFactory
 from workflows.dagbag import get_dagbag
 from workflows.models import DagRun
-from workflows.services import trigger_dag
+from workflows.services import DagRunRequest, request_dag_run, trigger_dag
 
 NOTICE = {"heading": "Room change", "message": "We moved to room B & C.", "action_url": "https://example.org/x"}
 BACKENDS = "tests.community.notifications.backends"
@@ -127,7 +126,7 @@ def test_queuing_many_emails_in_one_transaction_requests_one_delivery_run(django
         for n in range(5):
             queue_notice(key=f"notice:{n}")
 
-    assert callbacks == [_request_delivery]
+    assert callbacks == [DagRunRequest(DELIVERY_DAG_ID)]
     assert delivery_runs() == ["queued"]
 
 
@@ -137,17 +136,17 @@ def test_delivery_request_while_a_run_waits_adds_no_run(django_capture_on_commit
         queue_notice(key="notice:first")
     with django_capture_on_commit_callbacks(execute=True):
         queue_notice(key="notice:second")
-    _request_delivery()
+    request_dag_run(dag_id=DELIVERY_DAG_ID)
 
     assert delivery_runs() == ["queued"]
 
 
 @pytest.mark.django_db
 def test_delivery_request_once_the_waiting_run_started_queues_a_new_one():
-    _request_delivery()
+    request_dag_run(dag_id=DELIVERY_DAG_ID)
     DagRun.objects.filter(dag__dag_id=DELIVERY_DAG_ID).update(state="running", start_date=timezone.now())
-    _request_delivery()
-    _request_delivery()
+    request_dag_run(dag_id=DELIVERY_DAG_ID)
+    request_dag_run(dag_id=DELIVERY_DAG_ID)
 
     assert sorted(delivery_runs()) == ["queued", "running"]
 
@@ -155,7 +154,7 @@ def test_delivery_request_once_the_waiting_run_started_queues_a_new_one():
 @pytest.mark.django_db
 def test_delivery_request_is_not_absorbed_by_a_run_scheduled_for_later():
     later = trigger_dag(dag=get_dagbag().get(DELIVERY_DAG_ID), run_after=timezone.now() + timedelta(hours=1))
-    _request_delivery()
+    request_dag_run(dag_id=DELIVERY_DAG_ID)
 
     now_run = DagRun.objects.filter(dag__dag_id=DELIVERY_DAG_ID).exclude(pk=later.pk).get()
     assert (now_run.state, now_run.run_after) == ("queued", None)
