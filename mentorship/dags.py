@@ -93,6 +93,31 @@ def mentor_matching() -> None:
     [frozen, solved, stored, told] >> record_outcome()
 
 
+# Publishing ------------------------------------------------------------------------------------------
+
+
+@task(retries=3, retry_delay=30, retry_exponential_backoff=True, execution_timeout=900)
+def queue_publication_emails() -> dict[str, int]:
+    """Queue the emails of every batch published and not emailed yet: both sides of each pair, the waiting list."""
+    from mentorship.services import queue_publication_emails as queue_emails
+
+    queued = queue_emails()
+    print(f"queued {queued} publication email(s)")
+    return {"queued": queued}
+
+
+@dag(
+    schedule="*/10 * * * *",
+    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    catchup=False,
+    tags=["mentorship", "email"],
+)
+def mentorship_publication_emails() -> None:
+    """Emails the pairs and the waiting list of a published batch. Publishing asks for a run at once;
+    the schedule picks up a batch whose request was lost."""
+    queue_publication_emails()
+
+
 # Follow-up of published batches ----------------------------------------------------------------------
 # Each task calls one service that is idempotent on its own (outbox keys, guarded updates), so a
 # retried task or a second scheduler queues no email twice. The tasks do not depend on each other:

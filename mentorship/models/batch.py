@@ -30,6 +30,11 @@ class Batch(models.Model):
     program_ends_on = models.DateField()
     status = models.CharField(max_length=16, choices=BatchStatus.choices, default=BatchStatus.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
+    pairs_emailed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the emails to the pairs and the waiting list were queued, after publishing.",
+    )
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

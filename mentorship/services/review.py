@@ -18,6 +18,9 @@ from mentorship.matching import MatchingInputError, match
 from mentorship.models import LIVE_STATUSES, Batch, CheckIn, Match, MenteeApplication, MentorApplication, PairRule
 from mentorship.services.batches import locked_batch, move_batch
 from mentorship.services.matching import refuse_during_run
+from workflows.services import request_dag_run_on_commit
+
+PUBLICATION_EMAILS_DAG_ID = "mentorship_publication_emails"
 
 FIRST_STEPS = (
     "Say hello within a week: introduce yourself and suggest two or three times for a first call.",
@@ -163,11 +166,8 @@ def publish_batch(*, batch: Batch, by: User) -> Batch:
     """proposed -> published: approved pairs are announced to both sides, the rest wait.
 
     Locks the batch row, so of two builders publishing at once one publishes and the other gets
-    AlreadyPublished. Queues in one pass, delivered by the outbox's worker after commit, once per key:
-    to each side of each approved pair `mentorship_matched` with the other's profile and first steps
-    (`mentorship-published:<match>:<member>`); to each mentee left without a pair
-    `mentorship_waiting_list` (`mentorship-waiting:<batch>:<member>`). Creates the check-in rows
-    asked later by `ask_check_ins`.
+    AlreadyPublished. Creates the check-in rows asked later by `ask_check_ins`, and on commit asks
+    for a run of the publication emails job (`queue_publication_emails`).
     """
     batch = locked_batch(batch)
     if batch.status in {BatchStatus.PUBLISHED, BatchStatus.ACTIVE, BatchStatus.COMPLETED}:
@@ -192,16 +192,61 @@ def publish_batch(*, batch: Batch, by: User) -> Batch:
     batch.published_at, batch.published_by = timezone.now(), by
     batch.save(update_fields=["published_at", "published_by", "updated_at"])
 
+    approved = list(
+        Match.objects.filter(batch=batch, status=MatchStatus.APPROVED).values_list(
+            "pk", "mentor_application__member_id", "mentee_application__member_id"
+        )
+    )
+    CheckIn.objects.bulk_create(
+        [CheckIn(match_id=pk, member_id=member_id) for pk, *sides in approved for member_id in sides],
+        ignore_conflicts=True,
+    )
+    MenteeApplication.objects.filter(
+        member_id__in=[mentee for _, _, mentee in approved], rematch_requested_at__isnull=False
+    ).update(rematch_requested_at=None)
+    # Rendering a thousand emails takes seconds: the builder's request only asks for the job that does it.
+    request_dag_run_on_commit(dag_id=PUBLICATION_EMAILS_DAG_ID)
+    return batch
+
+
+def queue_publication_emails() -> int:
+    """Email the pairs and the waiting list of every published batch not emailed yet; return how many emails.
+
+    Called by the `mentorship_publication_emails` job, which publishing asks for and which also runs
+    every few minutes. Queues in one pass per batch, once per key: to each side of each approved pair
+    `mentorship_matched` with the other's profile and first steps (`mentorship-published:<match>:<member>`);
+    to each mentee left without a pair `mentorship_waiting_list` (`mentorship-waiting:<batch>:<member>`).
+    Locks each batch row with SKIP LOCKED and marks it emailed in the same transaction, so two runs
+    share the work and a rerun queues nothing.
+    """
+    queued = 0
+    pending = Batch.objects.filter(published_at__isnull=False, pairs_emailed_at__isnull=True).values_list(
+        "pk", flat=True
+    )
+    for batch_id in list(pending):
+        with transaction.atomic():
+            batch = (
+                Batch.objects.select_for_update(skip_locked=True)
+                .filter(pk=batch_id, pairs_emailed_at__isnull=True)
+                .first()
+            )
+            if batch is None:
+                continue
+            queued += queue_emails(emails=_publication_emails(batch))
+            batch.pairs_emailed_at = timezone.now()
+            batch.save(update_fields=["pairs_emailed_at", "updated_at"])
+    return queued
+
+
+def _publication_emails(batch: Batch) -> list[dict]:
     approved = list(queries.batch_matches(batch, statuses=(MatchStatus.APPROVED,)))
     emails = []
-    check_ins = []
     match_paths = {pair.pk: reverse("mentorship:match", kwargs={"pk": pair.pk}) for pair in approved}
     for pair in approved:
         for member, other, role, application in (
             (pair.mentor, pair.mentee, "mentor", pair.mentee_application),
             (pair.mentee, pair.mentor, "mentee", pair.mentor_application),
         ):
-            check_ins.append(CheckIn(match=pair, member=member))
             emails.append(
                 {
                     "key": f"mentorship-published:{pair.pk}:{member.pk}",
@@ -219,11 +264,6 @@ def publish_batch(*, batch: Batch, by: User) -> Batch:
                     },
                 }
             )
-    CheckIn.objects.bulk_create(check_ins, ignore_conflicts=True)
-    matched_members = [pair.mentee_application.member_id for pair in approved]
-    MenteeApplication.objects.filter(member_id__in=matched_members, rematch_requested_at__isnull=False).update(
-        rematch_requested_at=None
-    )
     home_path = reverse("mentorship:home")
     emails.extend(
         {
@@ -234,9 +274,7 @@ def publish_batch(*, batch: Batch, by: User) -> Batch:
         }
         for waiting in queries.unmatched_mentees(batch)
     )
-    # One pass over the outbox: a batch of 500 pairs queues 1,000 emails inside the builder's request.
-    queue_emails(emails=emails)
-    return batch
+    return emails
 
 
 def _check_capacities(batch: Batch) -> None:

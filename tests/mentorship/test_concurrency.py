@@ -56,6 +56,9 @@ def test_two_builders_publishing_at_once_publish_once() -> None:
     errors = [o for o in outcomes if isinstance(o, Exception)]
     assert len(errors) == 1
     assert isinstance(errors[0], AlreadyPublished)
+    # Two runs of the publication emails job at once share the batch: each email is queued once.
+    queued = run_together(services.queue_publication_emails, services.queue_publication_emails)
+    assert sorted(queued) == [0, 2 * len(pairs)]
     assert Notification.objects.filter(key__startswith="mentorship-published:").count() == 2 * len(pairs)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.PUBLISHED

@@ -22,6 +22,7 @@ from tests.mentorship.factories import (
     MentorApplicationFactory,
     area,
 )
+from workflows.services import DagRunRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -244,12 +245,18 @@ def test_publish_emails_both_sides_and_the_waiting_list(builder, django_capture_
     batch, (mentor,), (near, far) = closed_cohort()
     services.run_matching(batch=batch, by=builder)
     services.approve_all_matches(batch=batch, by=builder)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.publish_batch(batch=batch, by=builder)
+    # The builder's request renders nothing: it asks for the job that queues the emails.
+    assert callbacks == [DagRunRequest("mentorship_publication_emails")]
+    assert Notification.objects.count() == 0
+    assert services.queue_publication_emails() == 3
+    assert services.queue_publication_emails() == 0
     deliver_pending()
 
     batch.refresh_from_db()
     assert batch.status == BatchStatus.PUBLISHED
+    assert batch.pairs_emailed_at is not None
     pair = Match.objects.get(batch=batch)
     keys = set(Notification.objects.values_list("key", flat=True))
     assert keys == {
@@ -279,6 +286,7 @@ def test_publishing_twice_names_who_published(builder) -> None:
     services.publish_batch(batch=batch, by=builder)
     with pytest.raises(AlreadyPublished, match="already published by"):
         services.publish_batch(batch=batch, by=UserFactory(is_staff=True))
+    services.queue_publication_emails()
     assert Notification.objects.count() == 3
 
 
