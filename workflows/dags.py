@@ -19,9 +19,7 @@ def prune_old_runs(params: dict[str, Any]) -> dict[str, Any]:
     days = params["retention_days"] or workflows_settings.RETENTION_DAYS
     cutoff = timezone.now() - timedelta(days=days)
     if params["dry_run"]:
-        from workflows.models import DagRun
-
-        count = DagRun.objects.filter(state__in=["success", "failed"], end_date__lt=cutoff).count()
+        count = services.prune_finished_runs(older_than=cutoff, dry_run=True)
         print(f"dry run: {count} finished run(s) ended before {cutoff:%Y-%m-%d %H:%M} UTC would be deleted")
         return {"deleted": 0, "would_delete": count, "cutoff": cutoff.isoformat()}
     deleted = services.prune_finished_runs(older_than=cutoff)

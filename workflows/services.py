@@ -481,8 +481,13 @@ def clear_task_instances(*, run: DagRun, dag: DAG, task_ids: Iterable[str], down
     return sorted(ti.task_id for ti in tis)
 
 
-def prune_finished_runs(*, older_than: datetime) -> int:
-    """Delete finished runs that ended before `older_than`, with their task instances, tries and logs."""
+def prune_finished_runs(*, older_than: datetime, dry_run: bool = False) -> int:
+    """Delete finished runs that ended before `older_than`, with their task instances, tries and logs.
+
+    Returns how many runs were deleted, or with `dry_run` how many would be (nothing is deleted).
+    """
+    if dry_run:
+        return DagRun.objects.filter(state__in=list(FINISHED_RUN_STATES), end_date__lt=older_than).count()
     with transaction.atomic():
         ids = list(
             DagRun.objects.filter(state__in=list(FINISHED_RUN_STATES), end_date__lt=older_than).values_list(

@@ -26,5 +26,10 @@ class MembersSettings:
         """How many public profiles the home page shows to visitors."""
         return int(self._get("HOME_FACES", 6))
 
+    @property
+    def UNVERIFIED_ACCOUNT_DAYS(self) -> int:
+        """Sign-ups that never verified their address nor logged in are deleted after this many days."""
+        return int(self._get("UNVERIFIED_ACCOUNT_DAYS", 14))
+
 
 app_settings = MembersSettings()

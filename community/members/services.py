@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from community.members.conf import app_settings
 from community.members.enums import Visibility
 from community.members.errors import CodeOfConductNotAccepted, UnknownTimeZone
 from community.members.models import Profile, User
@@ -113,7 +113,7 @@ def delete_unverified_accounts(*, dry_run: bool = False) -> int:
     kept. Side effects: locks and deletes those users with everything that hangs off them (profile,
     addresses); an account verified or used while this runs is re-checked and kept.
     """
-    days = int(getattr(settings, "MEMBERS_UNVERIFIED_ACCOUNT_DAYS", 14))
+    days = app_settings.UNVERIFIED_ACCOUNT_DAYS
     abandoned = (
         User.objects.filter(
             last_login__isnull=True,

@@ -13,7 +13,6 @@ from tests.factories import BuilderFactory
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_jobs_compiling_and_emailing_one_month_at_once_store_one_report_and_send_once(settings):
-    settings.NOTIFICATIONS_SEND_ON_COMMIT = False
     builder = BuilderFactory()
     jobs = 4
     barrier = threading.Barrier(jobs)
