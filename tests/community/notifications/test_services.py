@@ -17,6 +17,7 @@ from community.notifications.services import (
     message_id,
     prune_delivered_notifications,
     queue_email,
+    queue_emails,
     queue_rendered_email,
     retry_notifications,
     turn_off_email,
@@ -274,6 +275,30 @@ def test_digest_is_only_delivered_to_members_who_opted_in(mailoutbox):
     deliver_pending()
 
     assert [m.to for m in mailoutbox] == [[opted_in.email]]
+
+
+@pytest.mark.django_db
+def test_queue_emails_stores_what_queue_email_would_in_one_pass(django_capture_on_commit_callbacks):
+    keen, quiet, known = UserFactory(), UserFactory(), UserFactory()
+    update_email_preferences(member=quiet, choices={"reminders": False})
+    reminder = {"template": "notice", "context": NOTICE, "kind": EmailKind.REMINDERS}
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        existing = queue_notice("reminder:known", recipient=known, to=None, kind=EmailKind.REMINDERS)
+        single = queue_notice("reminder:single", recipient=keen, to=None, kind=EmailKind.REMINDERS)
+        new = queue_emails(
+            emails=[{"key": f"reminder:{m.pk}", "recipient": m, **reminder} for m in (keen, quiet)]
+            + [{"key": "reminder:known", "recipient": known, "template": "notice", "context": NOTICE}]
+        )
+
+    rows = {n.key: n for n in Notification.objects.all()}
+    assert new == 2
+    assert callbacks == [DagRunRequest(DELIVERY_DAG_ID)]
+    assert rows["reminder:known"].pk == existing.pk
+    assert (rows[f"reminder:{keen.pk}"].status, rows[f"reminder:{quiet.pk}"].status) == ("queued", "skipped")
+    bulk = rows[f"reminder:{keen.pk}"]
+    assert (bulk.subject, bulk.body_text, bulk.kind) == (single.subject, single.body_text, "reminders")
+    assert bulk.unsubscribe_url.startswith("http://localhost:8000/email/unsubscribe/")
 
 
 @pytest.mark.django_db
