@@ -1,6 +1,7 @@
 import pytest
 
 from tests.support.services import redis_url, require_postgres
+from workflows.dagbag import reset_dagbag
 
 
 @pytest.fixture(autouse=True)
@@ -21,3 +22,10 @@ def _media_root(settings, tmp_path) -> None:
 def _fast_password_hashing(settings) -> None:
     """Members made by factories log in with a real password; MD5 makes that instant in tests."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_dagbag():
+    """Each test sees the DAGs its own settings name: a bag cached by an earlier test is forgotten."""
+    yield
+    reset_dagbag()

@@ -78,14 +78,14 @@ def test_execution_timeout_in_a_worker_fails_the_try(scheduler):
     assert TaskTry.objects.get().reason == "execution_timeout of 0.5 s exceeded"
 
 
-def test_graceful_shutdown_hands_back_tries_that_did_not_start(settings):
+def test_graceful_shutdown_hands_back_tries_that_did_not_start(settings, monkeypatch):
     settings.WORKFLOWS_EXECUTORS = ["local"]
     settings.WORKFLOWS_LOCAL_PARALLELISM = 1
     settings.WORKFLOWS_SHUTDOWN_GRACE = 10
     with DAG("slow_pair") as d:
         task(time.sleep).override(task_id="one")(0.5)
         task(time.sleep).override(task_id="two")(0.5)
-    install_dags(pytest.MonkeyPatch(), d)
+    install_dags(monkeypatch, d)
     s = Scheduler(executor_names=["local"])
     s.start()
     run = services.trigger_dag(dag=d)
