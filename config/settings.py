@@ -157,6 +157,9 @@ SITE_ID = 1
 # Email ---------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 - set by the line above
+    # The delivery job's output goes to its task log; printed emails belong on the terminal.
+    EMAIL_BACKEND = "community.notifications.backends.TerminalEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <hello@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

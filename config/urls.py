@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from config import health
+from config import health, views
 
 admin.site.site_header = f"{settings.SITE_NAME} — builders"
 admin.site.site_title = settings.SITE_NAME
@@ -10,6 +10,7 @@ admin.site.site_title = settings.SITE_NAME
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("podcast/", include("community.podcasts.urls")),
