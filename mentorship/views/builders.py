@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from community.members.permissions import builder_required
 from mentorship import queries, services
@@ -109,6 +110,7 @@ def _matching_run_context(batch: Batch) -> dict[str, object]:
         "batch": batch,
         "now": now,
         "matching_run": run,
+        "active": active,
         "waiting": waiting,
         "dag_id": MATCHING_DAG_ID,
         "tasks": task_outcomes(run.dag_run_id) if run is not None and run.dag_run_id else [],
@@ -122,9 +124,16 @@ def _matching_run_context(batch: Batch) -> dict[str, object]:
 
 @builder_required
 def matching_run(request: HttpRequest, slug: str) -> HttpResponse:
-    """The matching run's progress alone, polled by the batch page while the run is active."""
+    """The matching run's progress alone, polled by the batch page while the run is active.
+
+    The page polls only while a run is active; once the poll finds it over, the whole page reloads,
+    so that the pairs, the unmatched mentees and the actions it proposed appear without a click.
+    """
     batch = get_object_or_404(Batch, slug=slug)
-    return render(request, "mentorship/manage/_matching_run.html", _matching_run_context(batch))
+    context = _matching_run_context(batch)
+    if request.htmx and not context["active"]:
+        return HttpResponseClientRefresh()
+    return render(request, "mentorship/manage/_matching_run.html", context)
 
 
 def _form_errors(form: ScheduleMatchingForm) -> str:

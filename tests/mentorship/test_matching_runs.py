@@ -399,6 +399,23 @@ def test_progress_partial_shows_each_step_with_its_log_and_polls_only_while_acti
     assert "Last run" in done
 
 
+def test_progress_poll_reloads_the_page_once_the_run_is_over(client, builder) -> None:
+    batch, _, _ = cohort()
+    client.force_login(builder)
+    run = services.schedule_matching_run(batch=batch, by=builder)
+    url = reverse("mentorship:matching_run", args=[batch.slug])
+
+    polling = client.get(url, headers={"HX-Request": "true"})
+    assert (polling.status_code, polling.has_header("HX-Refresh")) == (200, False)
+
+    finish(run)
+    over = client.get(url, headers={"HX-Request": "true"})
+    # The whole page comes back with the proposed pairs; the partial alone would leave them out.
+    assert (over.status_code, over["HX-Refresh"]) == (200, "true")
+    page = client.get(reverse("mentorship:review", args=[batch.slug])).text
+    assert "No pairs yet" not in page
+
+
 def test_builder_schedules_a_run_in_their_own_zone(client, builder) -> None:
     builder.profile.time_zone = "America/Sao_Paulo"
     builder.profile.save()
