@@ -250,11 +250,16 @@ class Cluster:
             return exc.code, exc.read()
 
     def is_ready(self) -> bool:
+        """/readyz answers ok and the "default" namespace exists: the apiserver's bootstrap
+        controller creates it only after /readyz first says ok, and tests use it at once."""
         try:
             status, body = self.request("/readyz", timeout=3)
+            if status != 200 or body.strip() != b"ok":
+                return False
+            status, _ = self.request("/api/v1/namespaces/default", timeout=3)
         except (OSError, ssl.SSLError):
             return False
-        return status == 200 and body.strip() == b"ok"
+        return status == 200
 
     def processes_alive(self) -> bool:
         return _pid_alive(self.apiserver_pid) and _pid_alive(self.etcd_pid)
