@@ -16,59 +16,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
 
-POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql", "postgis"}
+from benchmarks._database import drop_bench_database, use_bench_database
 
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def _server_url(url: str) -> str:
-    # Same server, user and options; the maintenance database to issue CREATE/DROP DATABASE from.
-    # libpq knows postgres:// and postgresql:// only; Django's URL parser knows a few more spellings.
-    return urlunsplit(urlsplit(_with_database(url, "postgres"))._replace(scheme="postgresql"))
-
-
-def _recreate_postgres_database(url: str, name: str, *, create: bool) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(_server_url(url), autocommit=True) as conn:
-        conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [name],
-        )
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        if create:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-_tmp = None
-_bench_postgres: tuple[str, str] | None = None  # (server URL, database name) to drop at the end
-_configured = os.environ.get("DATABASE_URL", "")
-if urlsplit(_configured).scheme in POSTGRES_SCHEMES:
-    _name = f"{unquote(urlsplit(_configured).path.lstrip('/')) or 'wicn'}_bench"
-    _recreate_postgres_database(_configured, _name, create=True)
-    _bench_postgres = (_configured, _name)
-    os.environ["DATABASE_URL"] = _with_database(_configured, _name)
-elif _configured and not _configured.startswith("sqlite:"):
-    raise SystemExit(f"benchmarks.executors supports PostgreSQL or SQLite, not {urlsplit(_configured).scheme!r}")
-else:
-    _tmp = tempfile.mkdtemp(prefix="wicn-bench-")
-    os.environ["DATABASE_URL"] = f"sqlite:///{_tmp}/bench.sqlite3"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+use_bench_database("executors")
 os.environ["WORKFLOWS_DAG_MODULES"] = "benchmarks.executor_dags"
-os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 import django  # noqa: E402 - settings must see the environment above
 
@@ -248,10 +206,4 @@ if __name__ == "__main__":
     try:
         main()
     finally:
-        from django.db import connections
-
-        connections.close_all()
-        if _bench_postgres:
-            _recreate_postgres_database(*_bench_postgres, create=False)
-        if _tmp:
-            shutil.rmtree(_tmp, ignore_errors=True)
+        drop_bench_database()

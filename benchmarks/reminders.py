@@ -23,14 +23,12 @@ import argparse
 import gc
 import os
 import resource
-import shutil
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
 
-POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql", "postgis"}
+from benchmarks._database import drop_bench_database, use_bench_database
+
 ZONES = [
     "Europe/Berlin",
     "Europe/London",
@@ -49,44 +47,7 @@ ZONES = [
 ]
 
 
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-def _server_url(url: str) -> str:
-    # The maintenance database to issue CREATE/DROP DATABASE from; libpq knows postgresql:// only.
-    return urlunsplit(urlsplit(_with_database(url, "postgres"))._replace(scheme="postgresql"))
-
-
-def _recreate_postgres_database(url: str, name: str, *, create: bool) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(_server_url(url), autocommit=True) as conn:
-        conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [name],
-        )
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        if create:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-_tmp = None
-_bench_postgres: tuple[str, str] | None = None  # (server URL, database name) to drop at the end
-_configured = os.environ.get("DATABASE_URL", "")
-if urlsplit(_configured).scheme in POSTGRES_SCHEMES:
-    _name = f"{unquote(urlsplit(_configured).path.lstrip('/')) or 'wicn'}_bench"
-    _recreate_postgres_database(_configured, _name, create=True)
-    _bench_postgres = (_configured, _name)
-    os.environ["DATABASE_URL"] = _with_database(_configured, _name)
-elif _configured and not _configured.startswith("sqlite:"):
-    raise SystemExit(f"benchmarks.reminders supports PostgreSQL or SQLite, not {urlsplit(_configured).scheme!r}")
-else:
-    _tmp = tempfile.mkdtemp(prefix="wicn-bench-")
-    os.environ["DATABASE_URL"] = f"sqlite:///{_tmp}/bench.sqlite3"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+use_bench_database("reminders")
 
 import django  # noqa: E402 - settings must see the environment above
 
@@ -375,10 +336,4 @@ if __name__ == "__main__":
     try:
         main()
     finally:
-        from django.db import connections
-
-        connections.close_all()
-        if _bench_postgres:
-            _recreate_postgres_database(*_bench_postgres, create=False)
-        if _tmp:
-            shutil.rmtree(_tmp, ignore_errors=True)
+        drop_bench_database()

@@ -156,10 +156,10 @@ SITE_ID = 1
 
 # Email ---------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
-if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 - set by the line above
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
     # The delivery job's output goes to its task log; printed emails belong on the terminal.
-    EMAIL_BACKEND = "community.notifications.backends.TerminalEmailBackend"
+    EMAIL_CONFIG["EMAIL_BACKEND"] = "community.notifications.backends.TerminalEmailBackend"
+vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <hello@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

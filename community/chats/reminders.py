@@ -5,12 +5,10 @@ before it, the 1-hour one from then until the start. Each chat records the start
 sent for, so a rescheduled chat is reminded at its new time, and a cancelled one is never reminded.
 """
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.timesince import timeuntil
 
 from community.chats.emails import chat_reminder_emails
 from community.chats.models import CoffeeChat
@@ -19,28 +17,7 @@ from community.members.models import User
 from community.notifications.enums import EmailKind
 from community.notifications.queries import users_accepting
 from community.notifications.services import queue_emails
-
-
-@dataclass(frozen=True)
-class Reminder:
-    name: str
-    due_from: timedelta
-    """Due once the start is at most this far away..."""
-    due_until: timedelta
-    """...and still more than this far away (after that the next reminder, or the chat itself, takes over)."""
-    marker: str
-    """CoffeeChat field holding the start time this reminder was last sent for."""
-
-
-REMINDERS = (
-    Reminder("24h", due_from=timedelta(hours=24), due_until=timedelta(hours=1), marker="reminded_24h_for"),
-    Reminder("1h", due_from=timedelta(hours=1), due_until=timedelta(0), marker="reminded_1h_for"),
-)
-
-
-def starts_in(start: datetime, now: datetime) -> str:
-    """The true time left, e.g. "10 hours" or "23 hours, 45 minutes" (never a rounded "tomorrow")."""
-    return timeuntil(start, now, depth=2).replace("\xa0", " ")
+from community.reminders import REMINDERS, Reminder, starts_in
 
 
 def _claim_batch(reminder: Reminder, *, now: datetime, batch_size: int) -> list[CoffeeChat]:

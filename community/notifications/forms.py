@@ -9,7 +9,7 @@ class EmailPreferencesForm(forms.ModelForm):
         fields = ["reminders", "digest", "mentorship", "announcements"]
         help_texts = {
             "reminders": "A day and an hour before a workshop or coffee chat you booked.",
-            "digest": "Mondays at 08:00 your time: upcoming workshops, new podcast episodes and open mentorship batches.",
+            "digest": "Mondays at 08:00 your time: upcoming workshops, new episodes and open mentorship batches.",
             "mentorship": "Check-ins and feedback requests while you are in a mentorship pair.",
             "announcements": "News from the people who run the community.",
         }

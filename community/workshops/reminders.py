@@ -6,17 +6,16 @@ run that comes late, gets the reminders still due and never a stale one. Each re
 start time each reminder was sent for, so a workshop moved to another time is reminded again.
 """
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.timesince import timeuntil
 
 from community.members.models import User
 from community.notifications.enums import EmailKind
 from community.notifications.rendering import recipient_time_zone
 from community.notifications.services import queue_emails
+from community.reminders import REMINDERS, Reminder, starts_in
 from community.workshops.calendar import workshop_ics
 from community.workshops.models import Registration, Workshop
 from community.workshops.queries import registrations_due_for_reminder
@@ -25,31 +24,9 @@ from community.workshops.templatetags.workshop_tags import workshop_when
 Attachments = list[tuple[str, bytes, str]]
 
 
-@dataclass(frozen=True)
-class Reminder:
-    name: str
-    due_from: timedelta
-    """Due once the start is at most this far away..."""
-    due_until: timedelta
-    """...and still more than this far away (after that the next reminder, or the workshop itself, takes over)."""
-    marker: str
-    """Registration field holding the start time this reminder was last sent for."""
-
-
-REMINDERS = (
-    Reminder("24h", due_from=timedelta(hours=24), due_until=timedelta(hours=1), marker="reminded_24h_for"),
-    Reminder("1h", due_from=timedelta(hours=1), due_until=timedelta(0), marker="reminded_1h_for"),
-)
-
-
 def reminder_key(reminder: Reminder, registration: Registration, starts_at: datetime) -> str:
     """One outbox key per registration, reminder and start time: a moved workshop gets new keys."""
     return f"workshop-reminder-{reminder.name}:{registration.pk}:{int(starts_at.timestamp())}"
-
-
-def starts_in(start: datetime, now: datetime) -> str:
-    """The true time left, e.g. "10 hours" or "23 hours, 45 minutes" (never a rounded "tomorrow")."""
-    return timeuntil(start, now, depth=2).replace("\xa0", " ")
 
 
 def _invite(workshop: Workshop, cache: dict[tuple[int, datetime], Attachments]) -> Attachments:
