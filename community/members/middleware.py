@@ -1,6 +1,7 @@
 import zoneinfo
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -12,7 +13,7 @@ BROWSER_TZ_COOKIE = "tz"
 
 
 class TimezoneMiddleware:
-    """Render every page in the viewer's zone: the profile's, else the browser's (a cookie set by base.js)."""
+    """Render every page in the viewer's zone: the profile's, else the browser's (a cookie set by site.js)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -35,7 +36,8 @@ class TimezoneMiddleware:
             profile = getattr(user, "profile", None)
             if profile is not None and profile.time_zone in known_time_zones():
                 return profile.time_zone
-        browser_zone = request.COOKIES.get(BROWSER_TZ_COOKIE, "")
+        # site.js writes the zone with encodeURIComponent ("Asia%2FTokyo"); Django hands cookies over undecoded.
+        browser_zone = unquote(request.COOKIES.get(BROWSER_TZ_COOKIE, ""))
         if browser_zone in known_time_zones():
             return browser_zone
         return None
