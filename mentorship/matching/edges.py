@@ -89,9 +89,13 @@ def _scan_block(
     ok &= enc.mentee_member[column] != enc.mentor_member[cols]
     if excluded.size:
         forbid = excluded[(excluded >= chunk[0] * n_mentors) & (excluded < (chunk[-1] + 1) * n_mentors)]
-        forbid_row, forbid_col = np.divmod(forbid, n_mentors)
-        # rows are sorted, so a row number finds its place in the block by search
-        ok[np.searchsorted(chunk, forbid_row), forbid_col] = False
+        forbid_row, forbid_col = forbid // n_mentors, forbid % n_mentors
+        # Rows are sorted, so a row number finds its place in the block by search. A forbidden row
+        # within the block's range may be absent from it (a pinned mentee is not solved): search
+        # then lands on the next row, which must not lose that mentor.
+        place = np.searchsorted(chunk, forbid_row)
+        present = chunk[place] == forbid_row
+        ok[place[present], forbid_col[present]] = False
 
     dense = enc.type_points[enc.mentee_type[column], enc.mentor_type[cols]]
     dense += enc.level_points[enc.mentee_level[column], enc.mentor_level[cols]]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment
 
-from mentorship.matching import Mentee, Mentor, Options, match, score_matrix
+from mentorship.matching import Mentee, Mentor, Options, UnmatchedReason, match, score_matrix
 from mentorship.matching.solver import max_score_assignment, solve_flow
 from tests.mentorship.matching.instances import REFERENCE, random_instance, violations
 
@@ -18,19 +19,76 @@ OPTIONS = Options(reference_date=REFERENCE, min_overlap_hours=2)
 
 
 def optimum_by_assignment(
-    mentors: list[Mentor], mentees: list[Mentee], forbidden: list[tuple[str, str]], options: Options
+    mentors: list[Mentor],
+    mentees: list[Mentee],
+    forbidden: list[tuple[str, str]],
+    options: Options,
+    pins: Sequence[tuple[str, str]] = (),
 ) -> int:
-    """scipy's Hungarian method over mentors copied once per place; infeasible pairs are worth 0."""
+    """scipy's Hungarian method over mentors copied once per place; infeasible pairs are worth 0.
+
+    Pinned pairs count as made: their score is added and their places are taken before the solve.
+    """
     scores, feasible = score_matrix(mentors, mentees, options)
+    mentee_ids, mentor_ids = [e.id for e in mentees], [m.id for m in mentors]
     for mentor_id, mentee_id in forbidden:
-        feasible[[e.id for e in mentees].index(mentee_id), [m.id for m in mentors].index(mentor_id)] = False
+        feasible[mentee_ids.index(mentee_id), mentor_ids.index(mentor_id)] = False
     worth = np.where(feasible, scores, 0)
-    places = [col for col, mentor in enumerate(mentors) for _ in range(mentor.capacity)]
-    if not places or not mentees:
-        return 0
-    expanded = worth[:, places]
+    pinned = {mentee_ids.index(e): mentor_ids.index(m) for m, e in pins}
+    load = Counter(pinned.values())
+    free = [row for row in range(len(mentees)) if row not in pinned]
+    places = [col for col, mentor in enumerate(mentors) for _ in range(mentor.capacity - load[col])]
+    total = sum(int(scores[row, col]) for row, col in pinned.items())
+    if not places or not free:
+        return total
+    expanded = worth[free][:, places]
     rows, cols = linear_sum_assignment(expanded, maximize=True)
-    return int(expanded[rows, cols].sum())
+    return total + int(expanded[rows, cols].sum())
+
+
+def review_pins_and_forbids(
+    rng: random.Random, mentors: list[Mentor], mentees: list[Mentee], forbidden: list[tuple[str, str]]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """What a builder's review leaves: some pairs approved (pinned) and, for the same mentees, other pairs rejected.
+
+    Returns the pins and the forbidden pairs (the instance's own plus the rejections).
+    """
+    _, feasible = score_matrix(mentors, mentees, OPTIONS)
+    load: Counter[int] = Counter()
+    pins: list[tuple[str, str]] = []
+    rejected: list[tuple[str, str]] = []
+    for row in rng.sample(range(len(mentees)), k=rng.randint(0, len(mentees))):
+        open_cols = [c for c in range(len(mentors)) if feasible[row, c] and load[c] < mentors[c].capacity]
+        allowed = [c for c in open_cols if (mentors[c].id, mentees[row].id) not in forbidden]
+        if not allowed or rng.random() < 0.4:
+            continue
+        col = rng.choice(allowed)
+        load[col] += 1
+        pins.append((str(mentors[col].id), str(mentees[row].id)))
+        others = [c for c in range(len(mentors)) if c != col]
+        for other in rng.sample(others, k=min(len(others), rng.randint(1, 3))):
+            rejected.append((str(mentors[other].id), str(mentees[row].id)))
+    return pins, sorted(set(forbidden) | set(rejected))
+
+
+def true_reason(mentee: Mentee, mentors: list[Mentor], forbidden: list[tuple[str, str]]) -> UnmatchedReason:
+    """The first filter that leaves the mentee no mentor, checked pair by pair without the engine."""
+    left = [m for m in mentors if m.areas & set(mentee.areas)]
+    if not left:
+        return UnmatchedReason.NO_SHARED_AREA
+    left = [m for m in left if m.languages & mentee.languages]
+    if not left:
+        return UnmatchedReason.NO_SHARED_LANGUAGE
+    left = [m for m in left if "hours" not in violations(m, mentee, min_overlap_hours=OPTIONS.min_overlap_hours)]
+    if not left:
+        return UnmatchedReason.NO_HOURS_OVERLAP
+    left = [m for m in left if all(p.met_by(m.attributes) for p in mentee.preferences if p.hard)]
+    if not left:
+        return UnmatchedReason.PREFERENCES_UNMET
+    left = [m for m in left if m.member != mentee.member and (m.id, mentee.id) not in set(forbidden)]
+    if not left:
+        return UnmatchedReason.EXCLUDED
+    return UnmatchedReason.CAPACITY_EXHAUSTED
 
 
 def optimum_by_search(
@@ -117,3 +175,23 @@ def test_certified_solver_matches_full_solve_from_an_empty_start(seed: int) -> N
 
     assert total(certified) == total(full)
     assert (np.bincount(certified[certified >= 0], minlength=n_mentors) <= capacity).all()
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_total_is_optimal_when_a_review_pins_and_forbids_pairs_of_the_same_mentees(seed: int) -> None:
+    """Approving a mentee's pair and rejecting their others must cost no other mentee a mentor."""
+    rng = random.Random(30_000 + seed)
+    mentors, mentees, forbidden = random_instance(rng, mentors=rng.randint(1, 6), mentees=rng.randint(1, 12))
+    pins, forbidden = review_pins_and_forbids(rng, mentors, mentees, forbidden)
+
+    result = match(mentors, mentees, options=OPTIONS, pins=pins, forbidden=forbidden)
+
+    assert engine_total(result) == optimum_by_assignment(mentors, mentees, forbidden, OPTIONS, pins)
+    assert_valid(result, mentors, mentees, forbidden, OPTIONS)
+    made = {(pair.mentor, pair.mentee) for pair in result.pairs}
+    assert set(pins) <= made
+    assert {pair.mentee for pair in result.pairs if pair.pinned} == {e for _, e in pins}
+    by_id = {e.id: e for e in mentees}
+    assert [(u.mentee, u.reason) for u in result.unmatched] == [
+        (u.mentee, true_reason(by_id[u.mentee], mentors, forbidden)) for u in result.unmatched
+    ]
