@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 
 import pytest
 from django.urls import reverse
@@ -305,3 +306,16 @@ def test_demo_seed_is_idempotent() -> None:
     second = demo.seed(members=members, builder=builder)
     assert first == second == "batch Spring cohort (demo) (open for applications): 10 mentor and 11 mentee applications"
     assert Batch.objects.count() == 1
+
+
+def test_review_page_fits_a_phone_with_scrolling_tables_and_wrapping_actions(client, builder) -> None:
+    batch = proposed_batch(2)
+    client.force_login(builder)
+
+    html = client.get(reverse("mentorship:review", args=[batch.slug])).text
+
+    assert html.count("<table") == 2
+    assert len(re.findall(r'<div class="overflow-auto">\s*<table>', html)) == 2
+    assert '<div class="action-row">' in html
+    assert 'role="group"' not in html  # Pico's button group never wraps
+    assert html.count('<td class="wrap-anywhere"><small>') == 2

@@ -1,5 +1,6 @@
 """The staff UI: builders only, the DAG list, the grid, triggering, clearing and the try log."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -175,3 +176,13 @@ def test_task_page_for_unknown_task_is_404(client, finished_run):
     client.force_login(BuilderFactory())
     url = reverse("workflows:task_instance", kwargs={"dag_id": "greetings", "run_pk": finished_run.pk, "task_id": "x"})
     assert client.get(url).status_code == 404
+
+
+def test_run_grid_is_a_table_of_its_own_class_scrolling_inside_its_wrapper(client, finished_run):
+    # Pico lays out the children of any ".grid" side by side, which put the header beside the rows.
+    client.force_login(BuilderFactory())
+
+    html = client.get(reverse("workflows:dag_grid", args=["greetings"])).content.decode()
+
+    assert 'class="grid"' not in html
+    assert re.search(r'<div class="overflow-auto">\s*<table class="run-grid">', html)

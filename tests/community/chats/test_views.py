@@ -1,3 +1,4 @@
+import re
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -478,3 +479,22 @@ def test_host_settings_page_lists_existing_rules_and_blank_rows(client):
 
     assert 'value="16:00"' in response.text
     assert response.text.count('<option value="" selected>Choose a day</option>') == 2
+
+
+def test_reschedule_page_puts_each_radio_in_its_label_with_the_hosts_time_on_a_line_of_its_own(client, host, guest):
+    slots = open_slots(host)
+    chat = book_chat(guest=guest, host=host, start=slots[0].start, topic="x")
+    client.force_login(guest)
+
+    html = client.get(reverse("chats:reschedule", args=[chat.pk])).text
+
+    slot = slots[1]
+    shown, host_local = slot.start.astimezone(NEW_YORK), slot.start.astimezone(host.zone)
+    shown_end = slot.end.astimezone(NEW_YORK)
+    assert (
+        f'<label class="slot-choice"><input type="radio" name="start" value="{slot.start.isoformat()}" required>'
+        f'<span><time datetime="{slot.start.isoformat()}">{shown:%H:%M}\N{EN DASH}{shown_end:%H:%M}</time>'
+        f"<small>{host_local:%H:%M} {host_local.tzname()} ({host_local:%a}) in Berlin</small></span></label>"
+    ) in html
+    # Pico pulls a <small> that follows an input up by a negative margin, over the radio.
+    assert not re.search(r"<input[^>]*>[^<]*<small", html)
