@@ -18,7 +18,7 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, TypeVar, overload
+from typing import Any, ClassVar, TypedDict, TypeVar, Unpack, overload
 
 from croniter import croniter
 
@@ -204,6 +204,36 @@ def _flatten(items: DependencyMixin | Iterable[DependencyMixin]) -> list[BaseOpe
     return [op for item in items for op in item._operators()]
 
 
+class TaskOptions(TypedDict, total=False):
+    """What a task may set besides its id; a DAG's `default_args` may set any of these too."""
+
+    retries: int
+    retry_delay: timedelta | float
+    retry_exponential_backoff: bool
+    max_retry_delay: timedelta | float | None
+    execution_timeout: timedelta | float | None
+    trigger_rule: graph.TriggerRule | str
+    executor: str | None
+    executor_config: Mapping[str, Any] | None
+    queue: str | None
+    doc: str
+
+
+#: Every task option with the value a task has when neither it nor its DAG's default_args set it.
+TASK_OPTIONS: dict[str, Any] = {
+    "retries": 0,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": False,
+    "max_retry_delay": None,
+    "execution_timeout": None,
+    "trigger_rule": graph.TriggerRule.ALL_SUCCESS,
+    "executor": None,
+    "executor_config": None,
+    "queue": None,
+    "doc": "",
+}
+
+
 class BaseOperator(DependencyMixin):
     """One node of a DAG. Subclasses implement `execute(context)`; its return value is the task's result.
 
@@ -211,47 +241,43 @@ class BaseOperator(DependencyMixin):
     the engine calls `method_name` on it when the trigger fires.
     """
 
-    def __init__(
-        self,
-        *,
-        task_id: str,
-        retries: int = 0,
-        retry_delay: timedelta | float = timedelta(seconds=30),
-        retry_exponential_backoff: bool = False,
-        max_retry_delay: timedelta | float | None = None,
-        execution_timeout: timedelta | float | None = None,
-        trigger_rule: graph.TriggerRule | str = graph.TriggerRule.ALL_SUCCESS,
-        executor: str | None = None,
-        executor_config: Mapping[str, Any] | None = None,
-        queue: str | None = None,
-        doc: str = "",
-        dag: DAG | None = None,
-    ) -> None:
+    def __init__(self, *, task_id: str, dag: DAG | None = None, **options: Unpack[TaskOptions]) -> None:
         if not task_id or not all(ch.isalnum() or ch in "_-." for ch in task_id):
             raise DagDefinitionError(f"task id {task_id!r} may use only letters, digits, '_', '-' and '.'")
+        unknown = sorted(set(options) - TASK_OPTIONS.keys())
+        if unknown:
+            raise DagDefinitionError(f"task {task_id!r}: unknown option(s) {', '.join(unknown)}")
+        self.task_id = task_id
+        #: The options the author set on this task; a DAG's default_args fill in only the others.
+        self.explicit_options: frozenset[str] = frozenset(options)
+        self.upstream_task_ids: set[str] = set()
+        self.downstream_task_ids: set[str] = set()
+        self.dag: DAG | None = None
+        dag = dag or _current_dag.get()
+        inherited = {name: value for name, value in (dag.default_args if dag else {}).items() if name not in options}
+        self._configure({**TASK_OPTIONS, **inherited, **options})
+        if dag is not None:
+            dag.add_task(self)
+
+    def _configure(self, options: Mapping[str, Any]) -> None:
+        task_id = self.task_id
+        trigger_rule = options["trigger_rule"]
         try:
             self.trigger_rule = graph.TriggerRule(trigger_rule)
         except ValueError:
             rules = ", ".join(rule.value for rule in graph.TriggerRule)
             raise DagDefinitionError(f"task {task_id!r}: trigger rule {trigger_rule!r} is not one of {rules}") from None
-        if retries < 0:
+        if options["retries"] < 0:
             raise DagDefinitionError(f"task {task_id!r}: retries cannot be negative")
-        self.task_id = task_id
-        self.retries = retries
-        self.retry_delay = _as_timedelta(retry_delay) or timedelta(0)
-        self.retry_exponential_backoff = retry_exponential_backoff
-        self.max_retry_delay = _as_timedelta(max_retry_delay)
-        self.execution_timeout = _as_timedelta(execution_timeout)
-        self.executor = executor
-        self.executor_config = dict(executor_config or {})
-        self.queue = queue
-        self.doc = doc
-        self.upstream_task_ids: set[str] = set()
-        self.downstream_task_ids: set[str] = set()
-        self.dag: DAG | None = None
-        dag = dag or _current_dag.get()
-        if dag is not None:
-            dag.add_task(self)
+        self.retries: int = options["retries"]
+        self.retry_delay = _as_timedelta(options["retry_delay"]) or timedelta(0)
+        self.retry_exponential_backoff: bool = options["retry_exponential_backoff"]
+        self.max_retry_delay = _as_timedelta(options["max_retry_delay"])
+        self.execution_timeout = _as_timedelta(options["execution_timeout"])
+        self.executor: str | None = options["executor"]
+        self.executor_config: dict[str, Any] = dict(options["executor_config"] or {})
+        self.queue: str | None = options["queue"]
+        self.doc: str = options["doc"]
 
     def _operators(self) -> list[BaseOperator]:
         return [self]
@@ -383,7 +409,8 @@ def task(function: F) -> TaskFactory: ...
 def task(function: None = None, **options: Any) -> Callable[[F], TaskFactory]: ...
 def task(function: Callable[..., Any] | None = None, **options: Any) -> Any:
     """Turn a function into a task. Options: task_id, retries, retry_delay, retry_exponential_backoff,
-    max_retry_delay, execution_timeout, trigger_rule, executor, executor_config, queue."""
+    max_retry_delay, execution_timeout, trigger_rule, executor, executor_config, queue, doc.
+    Options set here always win over the DAG's default_args."""
     if function is not None:
         return TaskFactory(function, options)
     return lambda fn: TaskFactory(fn, options)
@@ -426,6 +453,12 @@ class DAG:
         self.tags = list(tags)
         self.description = description
         self.default_args = dict(default_args or {})
+        unknown = sorted(set(self.default_args) - TASK_OPTIONS.keys())
+        if unknown:
+            raise DagDefinitionError(
+                f"DAG {dag_id!r}: default_args {', '.join(unknown)} are not task options "
+                f"(they may be: {', '.join(TASK_OPTIONS)})"
+            )
         self.params: dict[str, Param] = {}
         for name, value in (params or {}).items():
             try:
@@ -448,9 +481,6 @@ class DAG:
     def add_task(self, operator: BaseOperator) -> None:
         if operator.task_id in self.tasks:
             raise DagDefinitionError(f"DAG {self.dag_id!r} has two tasks with the id {operator.task_id!r}")
-        for name, value in self.default_args.items():
-            if hasattr(operator, name) and _is_default(operator, name):
-                setattr(operator, name, _as_timedelta(value) if name.endswith(("delay", "timeout")) else value)
         operator.dag = self
         self.tasks[operator.task_id] = operator
 
@@ -516,26 +546,6 @@ class DAG:
 
     def __repr__(self) -> str:
         return f"<DAG {self.dag_id}>"
-
-
-_DEFAULTS = {
-    "retries": 0,
-    "retry_exponential_backoff": False,
-    "max_retry_delay": None,
-    "execution_timeout": None,
-    "executor": None,
-    "queue": None,
-}
-
-
-def _is_default(operator: BaseOperator, name: str) -> bool:
-    if name == "retry_delay":
-        return operator.retry_delay == timedelta(seconds=30)
-    if name == "trigger_rule":
-        return operator.trigger_rule is graph.TriggerRule.ALL_SUCCESS
-    if name == "executor_config":
-        return not operator.executor_config
-    return name in _DEFAULTS and getattr(operator, name) == _DEFAULTS[name]
 
 
 def _as_timedelta(value: timedelta | float | None) -> timedelta | None:

@@ -117,6 +117,90 @@ def test_default_args_apply_unless_the_task_says_otherwise():
     assert d.tasks["own"].retries == 1
 
 
+# Each option a DAG's default_args may set: (name, the built-in default, another value, as the task reads it).
+OPTION_CASES = [
+    ("retries", 0, 3, 3),
+    ("retry_delay", 30, 120, timedelta(seconds=120)),
+    ("retry_exponential_backoff", False, True, True),
+    ("max_retry_delay", None, 600, timedelta(seconds=600)),
+    ("execution_timeout", None, 5, timedelta(seconds=5)),
+    ("trigger_rule", "all_success", "all_done", "all_done"),
+    ("executor", None, "celery", "celery"),
+    ("executor_config", None, {"pod_override": {"spec": {}}}, {"pod_override": {"spec": {}}}),
+    ("queue", None, "heavy", "heavy"),
+    ("doc", "", "From the DAG.", "From the DAG."),
+]
+BUILT_IN_AS_READ = {
+    "retries": 0,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": False,
+    "max_retry_delay": None,
+    "execution_timeout": None,
+    "trigger_rule": "all_success",
+    "executor": None,
+    "executor_config": {},
+    "queue": None,
+    "doc": "",
+}
+
+
+def _undocumented():
+    return None
+
+
+@pytest.mark.parametrize(("name", "built_in", "other", "other_as_read"), OPTION_CASES)
+def test_task_option_set_to_the_built_in_default_wins_over_default_args(name, built_in, other, other_as_read):
+    with DAG("explicit", default_args={name: other}) as d:
+        task(**{name: built_in})(_undocumented)()
+        PythonTask(task_id="operator", python_callable=_undocumented, **{name: built_in})
+    assert getattr(d.tasks["_undocumented"], name) == BUILT_IN_AS_READ[name]
+    assert getattr(d.tasks["operator"], name) == BUILT_IN_AS_READ[name]
+
+
+@pytest.mark.parametrize(("name", "built_in", "other", "other_as_read"), OPTION_CASES)
+def test_task_option_left_unset_takes_default_args(name, built_in, other, other_as_read):
+    with DAG("inherited", default_args={name: other}) as d:
+        task(_undocumented)()
+        PythonTask(task_id="operator", python_callable=_undocumented)
+    assert getattr(d.tasks["_undocumented"], name) == other_as_read
+    assert getattr(d.tasks["operator"], name) == other_as_read
+
+
+def test_explicit_retries_and_delay_win_over_default_args_through_dag_decorator():
+    @task(retries=0, retry_delay=30)
+    def once():
+        return None
+
+    @dag(default_args={"retries": 3, "retry_delay": 120})
+    def careful():
+        once()
+        once.override(task_id="overridden", retries=0)()
+
+    assert (careful.tasks["once"].retries, careful.tasks["once"].retry_delay) == (0, timedelta(seconds=30))
+    assert (careful.tasks["overridden"].retries, careful.tasks["overridden"].retry_delay) == (
+        0,
+        timedelta(seconds=30),
+    )
+
+
+def test_default_args_naming_no_task_option_is_an_error():
+    with pytest.raises(DagDefinitionError, match="DAG 'typo': default_args retires are not task options"):
+        DAG("typo", default_args={"retires": 3})
+
+
+def test_task_option_with_unknown_name_is_an_error():
+    with pytest.raises(DagDefinitionError, match="task 'typo': unknown option"):
+        PythonTask(task_id="typo", python_callable=_undocumented, retires=3)
+
+
+def test_default_args_with_negative_retries_is_an_error():
+    with (
+        pytest.raises(DagDefinitionError, match="retries cannot be negative"),
+        DAG("bad", default_args={"retries": -1}),
+    ):
+        extract()
+
+
 def test_task_called_outside_a_dag_is_an_error():
     with pytest.raises(DagDefinitionError, match="outside of a DAG"):
         extract()
