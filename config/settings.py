@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.google",
     "allauth.mfa",
     "django_htmx",
+    "csp",
     "community.members",
     "community.notifications",
     "community.podcasts",
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -152,6 +154,29 @@ STORAGES = {
     },
 }
 
+# Uploaded media (episode audio). "filesystem": MEDIA_ROOT (a volume on Kubernetes), served by
+# config.media with byte ranges; "s3": an S3-compatible bucket that serves the files itself.
+# docs/media.md says which to choose.
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="filesystem")
+MEDIA_ORIGINS: list[str] = []
+if MEDIA_STORAGE == "s3":
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+    AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME")
+    AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+    AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+    AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None
+    # Feed enclosures are fetched for years by podcast apps: public, unsigned, never-expiring URLs.
+    AWS_QUERYSTRING_AUTH = False
+    AWS_DEFAULT_ACL = env.str("AWS_DEFAULT_ACL", default="") or None
+    AWS_S3_FILE_OVERWRITE = False
+    AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "public, max-age=86400"}
+    if AWS_S3_CUSTOM_DOMAIN:
+        MEDIA_ORIGINS = [f"https://{AWS_S3_CUSTOM_DOMAIN}"]
+    elif AWS_S3_ENDPOINT_URL:
+        MEDIA_ORIGINS = [AWS_S3_ENDPOINT_URL.rstrip("/")]
+elif MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured(f'MEDIA_STORAGE must be "filesystem" or "s3", not "{MEDIA_STORAGE}".')
+
 SITE_ID = 1
 
 # Email ---------------------------------------------------------------------
@@ -216,6 +241,25 @@ if not DEBUG:
     SECURE_REFERRER_POLICY = "same-origin"
     # /healthz and /readyz are probed over plain HTTP inside the cluster.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+# Content-Security-Policy (django-csp): no inline script or style anywhere, so an injected
+# tag or attribute does nothing. Episode audio may live on another host (an episode's audio URL,
+# or the media bucket), hence https: for media only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'", "https:", *MEDIA_ORIGINS],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # Celery (the Celery executor's transport) ----------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")

@@ -1,3 +1,6 @@
+// Loaded in <head> without defer, so that styles keyed on .js apply before the first paint.
+document.documentElement.classList.add("js");
+
 // Tell the server the browser's time zone (used until a member sets one on their profile),
 // and pre-fill time-zone fields that ask for it.
 (function () {
@@ -36,4 +39,9 @@ document.addEventListener("DOMContentLoaded", function () {
       toggle.focus();
     }
   });
+});
+
+// Read-only addresses (the calendar feed) are selected whole when focused, ready to copy.
+document.addEventListener("focusin", function (event) {
+  if (event.target.matches && event.target.matches("[data-select-on-focus]")) event.target.select();
 });
