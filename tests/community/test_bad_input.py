@@ -1,11 +1,16 @@
 """Every member-facing URL answered with wrong methods, unknown objects, malformed input, a stranger's
 session and no session at all: each gets a 4xx or a form error, never a 500, and nothing changes."""
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.converters import IntConverter
+from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 
 from community.chats.enums import ChatStatus
@@ -440,6 +445,78 @@ def test_anonymous_visitors_are_sent_to_log_in_and_change_nothing(world, method,
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/?next=")
     assert state() == before
+
+
+# Control characters in the address ---------------------------------------------------------
+
+ROUTE_PART = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def routes_with_text_segments(patterns=None, prefix: str = "", converters=None) -> Iterator[str]:
+    """Every routed address of the site whose path takes a text segment, with a NUL in each of them.
+
+    Numbers get an id that may exist; a NUL in a text segment is what PostgreSQL refuses to compare.
+    """
+    patterns = get_resolver().url_patterns if patterns is None else patterns
+    for entry in patterns:
+        if not isinstance(entry.pattern, RoutePattern):
+            continue
+        route = prefix + entry.pattern._route
+        found = {**(converters or {}), **entry.pattern.converters}
+        if isinstance(entry, URLResolver):
+            yield from routes_with_text_segments(entry.url_patterns, route, found)
+        elif isinstance(entry, URLPattern) and ROUTE_PART.search(route):
+            filled = ROUTE_PART.sub(
+                lambda part, found=found: "1" if isinstance(found.get(part[1]), IntConverter) else "%00", route
+            )
+            if "%00" in filled:
+                yield "/" + filled
+
+
+# Regex routes whose groups take any character, and the two addresses first reported.
+NUL_ADDRESSES = sorted(
+    {
+        *routes_with_text_segments(),
+        "/admin/%00",
+        "/accounts/password/reset/key/1-%00/",
+        "/calendar/%00.ics",
+        "/workflows/deliver_notifications/runs/1/tasks/%00/",
+        "/workflows/deliver_notifications/runs/1/tasks/%00/clear/",
+    }
+)
+
+
+def test_the_nul_sweep_covers_every_kind_of_text_route():
+    assert {
+        "/calendar/%00.ics",
+        "/members/%00/",
+        "/podcast/%00/",
+        "/workshops/%00/manage/",
+        "/chats/host/blocked/%00/remove/",
+        "/mentorship/check-in/%00/",
+        "/email/unsubscribe/%00/",
+        "/workflows/%00/runs/1/tasks/%00/",
+        "/admin/members/profile/%00/change/",
+    } <= set(NUL_ADDRESSES)
+
+
+@pytest.mark.parametrize("path", NUL_ADDRESSES)
+def test_a_nul_in_the_address_is_not_found(db, path):
+    BuilderFactory(username="builder")
+    answers = {
+        (who, method): send(client_for(who), method, path).status_code
+        for who in (None, "builder")
+        for method in ("GET", "POST")
+    }
+
+    assert answers == {(None, "GET"): 404, (None, "POST"): 404, ("builder", "GET"): 404, ("builder", "POST"): 404}
+
+
+@pytest.mark.parametrize("character", ["%01", "%09", "%0A", "%0D", "%1B", "%7F", "%C2%85"])
+def test_other_control_characters_in_the_address_are_not_found(db, character):
+    response = client_for(None).get(f"/podcast/a{character}b/")
+
+    assert response.status_code == 404
 
 
 def test_chat_still_booked_after_the_sweep(world):
