@@ -36,6 +36,7 @@ from workflows.errors import SchedulerAlreadyRunning
 from workflows.executors import create_executors
 from workflows.executors.base import BaseExecutor, Orphan, Workload
 from workflows.models import DagRecord, DagRun, SchedulerJob, TaskTry
+from workflows.sdk import BaseOperator
 from workflows.wakeup import CHANNEL
 
 logger = logging.getLogger(__name__)
@@ -362,19 +363,8 @@ class Scheduler:
     def _send(self, attempt: TaskTry) -> None:
         assert self.bag is not None
         ti = attempt.task_instance
-        dag = self.bag.dags.get(ti.run.dag.dag_id)
-        task = dag.tasks.get(ti.task_id) if dag else None
-        workload = Workload(
-            task_instance_id=ti.pk,
-            try_number=attempt.try_number,
-            dag_id=ti.run.dag.dag_id,
-            task_id=ti.task_id,
-            run_id=ti.run.run_id,
-            executor_config=task.executor_config if task else {},
-            queue=ti.queue or None,
-            execution_timeout=task.execution_timeout.total_seconds() if task and task.execution_timeout else None,
-            scheduler_id=self.job.pk if self.job else None,
-        )
+        task = self._task_of(attempt)
+        workload = build_workload(attempt, task=task, scheduler_id=self.job.pk if self.job else None)
         executor = self.executors[attempt.executor]
         try:
             executor.queue(workload)
@@ -438,24 +428,39 @@ class Scheduler:
             logger.info("executor %s adopted %d of %d orphaned tries", name, len(adopted), len(tries))
 
     def _orphan(self, attempt: TaskTry) -> Orphan:
-        ti = attempt.task_instance
-        assert self.bag is not None
-        dag = self.bag.dags.get(ti.run.dag.dag_id)
-        task = dag.tasks.get(ti.task_id) if dag else None
         return Orphan(
-            workload=Workload(
-                task_instance_id=ti.pk,
-                try_number=attempt.try_number,
-                dag_id=ti.run.dag.dag_id,
-                task_id=ti.task_id,
-                run_id=ti.run.run_id,
-                executor_config=task.executor_config if task else {},
-                queue=ti.queue or None,
-                scheduler_id=self.job.pk if self.job else None,
+            workload=build_workload(
+                attempt, task=self._task_of(attempt), scheduler_id=self.job.pk if self.job else None
             ),
             state="queued" if attempt.state == TryState.QUEUED else "running",
             external_id=attempt.external_id,
         )
 
+    def _task_of(self, attempt: TaskTry) -> BaseOperator | None:
+        """The task a try runs, or None when its DAG or task is no longer in the bag."""
+        assert self.bag is not None
+        ti = attempt.task_instance
+        dag = self.bag.dags.get(ti.run.dag.dag_id)
+        return dag.tasks.get(ti.task_id) if dag else None
 
-__all__ = ["Scheduler"]
+
+def build_workload(attempt: TaskTry, *, task: BaseOperator | None, scheduler_id: int | None) -> Workload:
+    """What an executor is told about a try; the one place that says it, for new tries and adopted ones alike.
+
+    `attempt` needs its task instance, run and DAG record loaded.
+    """
+    ti = attempt.task_instance
+    return Workload(
+        task_instance_id=ti.pk,
+        try_number=attempt.try_number,
+        dag_id=ti.run.dag.dag_id,
+        task_id=ti.task_id,
+        run_id=ti.run.run_id,
+        executor_config=task.executor_config if task else {},
+        queue=ti.queue or None,
+        execution_timeout=task.execution_timeout.total_seconds() if task and task.execution_timeout else None,
+        scheduler_id=scheduler_id,
+    )
+
+
+__all__ = ["Scheduler", "build_workload"]

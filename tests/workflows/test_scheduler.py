@@ -1,6 +1,8 @@
 """The scheduler loop end to end, in-process with the inline executor: states, rules, retries, schedules."""
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 import pytest
 from django.utils import timezone
@@ -9,6 +11,7 @@ from tests.workflows.support import InlineExecutor, install_dags
 from workflows import services
 from workflows.enums import DagRunState, DagRunType, TaskState, TryState
 from workflows.errors import SchedulerAlreadyRunning
+from workflows.executors.base import BaseExecutor, Orphan, Workload
 from workflows.models import DagRecord, DagRun, SchedulerJob, TaskInstance, TaskTry
 from workflows.scheduler import Scheduler
 from workflows.sdk import DAG, task
@@ -251,3 +254,43 @@ def test_second_scheduler_on_sqlite_is_refused(monkeypatch, settings):
             Scheduler(executor_names=["inline"], bag=bag).run()
     finally:
         first._lock_file.close()
+
+
+class RecordingExecutor(BaseExecutor):
+    """Takes tries without running them and adopts every orphan, keeping what it was told of each."""
+
+    supports_adoption = True
+    queued: ClassVar[list[Workload]] = []
+    adopted: ClassVar[list[Orphan]] = []
+
+    def queue(self, workload):
+        RecordingExecutor.queued.append(workload)
+
+    def adopt(self, orphans):
+        RecordingExecutor.adopted.extend(orphans)
+        return []
+
+
+def test_adopted_try_gets_the_same_workload_as_when_it_was_queued(monkeypatch, settings):
+    settings.WORKFLOWS_EXECUTOR_ALIASES = {"recording": "tests.workflows.test_scheduler.RecordingExecutor"}
+    settings.WORKFLOWS_EXECUTORS = ["recording"]
+    monkeypatch.setattr(RecordingExecutor, "queued", [])
+    monkeypatch.setattr(RecordingExecutor, "adopted", [])
+    with DAG("adoptable") as d:
+        one.override(execution_timeout=90, executor_config={"pod_override": {"spec": {}}}, queue="heavy")()
+    bag = install_dags(monkeypatch, d)
+    services.trigger_dag(dag=d)
+    first = Scheduler(executor_names=["recording"], bag=bag)
+    first.start()
+    first.run_until(lambda: bool(RecordingExecutor.queued), max_loops=50)
+    first.shutdown()
+    second = Scheduler(executor_names=["recording"], bag=bag)
+    second.start()
+    second.shutdown()
+
+    (queued,) = RecordingExecutor.queued
+    (orphan,) = RecordingExecutor.adopted
+    assert queued.execution_timeout == 90.0
+    assert (queued.scheduler_id, orphan.workload.scheduler_id) == (first.job.pk, second.job.pk)
+    assert orphan.workload == dataclasses.replace(queued, scheduler_id=second.job.pk)
+    assert (orphan.state, TaskTry.objects.get().scheduler_id) == ("queued", second.job.pk)
