@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from config import health, views
+from config import health, media, views
 
 admin.site.site_header = f"{settings.SITE_NAME} — builders"
 admin.site.site_title = settings.SITE_NAME
@@ -27,7 +27,6 @@ urlpatterns = [
     path("", include("community.members.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.MEDIA_STORAGE == "filesystem":
+    # Uploaded audio is served by the site with DEBUG on or off, with byte ranges for podcast apps.
+    urlpatterns.append(path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media.serve_media, name="media"))
