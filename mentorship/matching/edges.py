@@ -105,8 +105,6 @@ def _scan_block(
         soft_rows = np.flatnonzero(enc.mentee_soft_count[chunk] > 0)
         extra = soft_preference_points(enc, chunk[soft_rows][:, None], cols) - base_preference
         dense[soft_rows] += extra.astype(np.int32)
-    np.maximum(dense, 1, out=dense)
-    dense *= ok
     local, col = np.nonzero(ok)
     alive.append(np.bincount(local, minlength=chunk.shape[0]) > 0)
     # Walk the filters backwards so that each row ends with the first one that emptied it.
@@ -115,6 +113,9 @@ def _scan_block(
         stage[~alive[index]] = index
 
     score = dense[local, col].astype(np.int64)
+    # For ranking only: every feasible pair, even one scoring 0, above the zeros of infeasible ones.
+    dense += 1
+    dense *= ok
     top = np.zeros(score.shape[0], dtype=np.bool_)
     if keep_top >= n_mentors:
         top[:] = True

@@ -77,12 +77,14 @@ def match(
     # Solve over the free mentees only: their positions in free_rows are the solver's node numbers.
     position = np.full(len(mentees), -1, dtype=np.int64)
     position[free_rows] = np.arange(free_rows.shape[0])
-    solver_score = edge_score.copy()
+    # Scores first, then the number of pairs: a pair scoring 0 is still made when a place is free,
+    # yet no extra pair can outweigh a single hundredth of total score (at most one unit per mentee).
+    solver_score = edge_score * (free_rows.shape[0] + 1) + 1
     priority_rows = np.array(sorted(mentee_row[e] for e in priority if e in mentee_row), dtype=np.int64)
     if priority_rows.size and edge_score.size:
         # Larger than the whole score every other mentee could bring: serving one more priority mentee
         # always beats any rearrangement of the rest, and among priority mentees score still decides.
-        bonus = int(edge_score.max()) * max(1, free_rows.shape[0]) + 1
+        bonus = int(solver_score.max()) * max(1, free_rows.shape[0]) + 1
         solver_score[np.isin(edge_mentee, priority_rows)] += bonus
     assignment = max_score_assignment(
         n_mentees=free_rows.shape[0],

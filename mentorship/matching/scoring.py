@@ -300,11 +300,12 @@ class Evaluation:
 
     @property
     def score(self) -> IntArray:
-        """The total in hundredths of a point; at least 1, so a match always beats leaving a mentee alone."""
+        """The total in hundredths of a point: exactly the sum of the parts an explanation shows.
+
+        A pair may score 0; the solver still prefers making it to leaving the mentee alone (see engine).
+        """
         total: IntArray = self.area_points + self.time_zone_points + self.experience_points
-        total = total + self.hours_points + self.preference_points
-        floored: IntArray = np.maximum(total, 1)
-        return floored
+        return total + self.hours_points + self.preference_points
 
 
 def hard_preferences_hold(enc: Encoded, mentees: IntArray, mentors: IntArray) -> BoolArray:
@@ -341,7 +342,7 @@ def scores(enc: Encoded, mentees: IntArray, mentors: IntArray) -> IntArray:
     total = enc.type_points[enc.mentee_type[mentees], enc.mentor_type[mentors]].astype(np.int64)
     total += enc.level_points[enc.mentee_level[mentees], enc.mentor_level[mentors]]
     total += soft_preference_points(enc, mentees, mentors)
-    return np.maximum(total, 1)
+    return total
 
 
 def soft_preference_points(enc: Encoded, mentees: IntArray, mentors: IntArray) -> IntArray:

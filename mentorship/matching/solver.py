@@ -6,8 +6,8 @@ passes at most its capacity to the sink. Every unit of supply must reach the sin
 always feasible, and its minimum cost is minus the maximum total score.
 
 This maximises the total score, not the number of pairs: a pair is made only when it adds to the
-total (every feasible pair scores at least one unit, so a free place is never left unused), but one
-excellent pair can win over two mediocre ones. Mentees who must be served first get a priority
+total (the engine gives every feasible pair at least one unit, so a free place is never left
+unused), but one excellent pair can win over two mediocre ones. Mentees who must be served first get a priority
 bonus on their edges (see engine).
 
 Large cohorts: solving over every feasible pair (7 million for 10,000 x 2,000) is slow and

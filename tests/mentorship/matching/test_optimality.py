@@ -124,7 +124,7 @@ def assert_valid(result, mentors, mentees, forbidden, options) -> None:
         assert (
             violations(by_id[pair.mentor], mentee_by_id[pair.mentee], min_overlap_hours=options.min_overlap_hours) == []
         )
-        assert round(sum(part.points for part in pair.explanation.parts), 2) == pytest.approx(pair.score, abs=0.011)
+        assert round(sum(part.points for part in pair.explanation.parts), 2) == pair.score == pair.explanation.score
 
 
 @pytest.mark.parametrize("seed", range(300))
