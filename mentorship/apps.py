@@ -19,3 +19,4 @@ class MentorshipConfig(AppConfig):
         from mentorship.report_figures import register_report_section
 
         register_report_section()
+        from mentorship import checks  # noqa: F401 - registers the system checks

@@ -1,12 +1,24 @@
 """Optimal mentor-mentee matching, independent of Django: see `match`."""
 
-from mentorship.matching.candidates import MAX_CAPACITY, MIN_CAPACITY, Mentee, Mentor, Options, Preference, Weights
+from mentorship.matching.candidates import (
+    MAX_CAPACITY,
+    MAX_WEIGHT,
+    MIN_CAPACITY,
+    WEIGHT_NAMES,
+    Mentee,
+    Mentor,
+    Options,
+    Preference,
+    Weights,
+)
 from mentorship.matching.engine import MatchingInputError, match, score_matrix
 from mentorship.matching.result import Explanation, MatchResult, Pair, ScorePart, Unmatched, UnmatchedReason
 
 __all__ = [
     "MAX_CAPACITY",
+    "MAX_WEIGHT",
     "MIN_CAPACITY",
+    "WEIGHT_NAMES",
     "Explanation",
     "MatchResult",
     "MatchingInputError",

@@ -19,6 +19,10 @@ MemberId: TypeAlias = int | str
 
 MIN_CAPACITY = 1
 MAX_CAPACITY = 5
+MAX_WEIGHT = 1000.0
+"""The most points one part of the score may weigh. Scores are summed in 32-bit integer hundredths
+over whole blocks of pairs; with five parts at this bound a score stays far below 2**31."""
+WEIGHT_NAMES = ("area", "time_zone", "experience", "hours", "preferences")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +103,11 @@ class Weights:
     preferences: float = 15.0
 
     def __post_init__(self) -> None:
-        for name in ("area", "time_zone", "experience", "hours", "preferences"):
+        for name in WEIGHT_NAMES:
             if getattr(self, name) < 0:
                 raise ValueError(f"The weight of {name} cannot be negative.")
+            if getattr(self, name) > MAX_WEIGHT:
+                raise ValueError(f"The weight of {name} cannot exceed {MAX_WEIGHT:g} points.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from mentorship.matching.candidates import Mentee, Mentor, Options, Preference
+from mentorship.matching.candidates import MAX_WEIGHT, WEIGHT_NAMES, Mentee, Mentor, Options, Preference
 from mentorship.matching.hours import overlap_matrix
 
 RANK_VALUES = (1.0, 0.8, 0.65, 0.5, 0.4, 0.3)
@@ -29,6 +29,7 @@ EXTRA_AREA_VALUE = 0.1
 """Each further shared Area adds this share (up to the full Area points)."""
 SCALE = 100
 """Points reach the solver as integers in hundredths."""
+assert len(WEIGHT_NAMES) * MAX_WEIGHT * SCALE < 2**31 - 1, "block sums of scores are 32-bit"
 MAX_YEARS = 60
 
 IntArray = npt.NDArray[np.int64]
