@@ -6,8 +6,11 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.formats import date_format
+from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from community.members.permissions import builder_required
@@ -150,17 +153,84 @@ def _done(request: HttpRequest, batch: Batch, action, success: str) -> HttpRespo
     return redirect("mentorship:review", slug=batch.slug)
 
 
+TRANSITION_BUTTONS = {
+    BatchStatus.OPEN: "Open for applications",
+    BatchStatus.CLOSED: "Close applications",
+    BatchStatus.ACTIVE: "Start the program",
+    BatchStatus.COMPLETED: "Complete the batch",
+}
+
+CONFIRMED = "yes"
+"""The value of the `confirm` field that only the confirmation pages send."""
+
+
+def _transition_question(batch: Batch, target: BatchStatus) -> tuple[str, str]:
+    """What a builder is asked before a status change, and what the change does."""
+    if target == BatchStatus.OPEN:
+        close = timezone.localtime(batch.applications_close_at)
+        zone = timezone.get_current_timezone_name()
+        return (
+            f"Open {batch.name} for applications?",
+            f"Members can apply as mentors and mentees until {date_format(close, 'D j M Y, H:i')} ({zone}).",
+        )
+    if target == BatchStatus.CLOSED:
+        mentees = queries.mentee_applications(batch).count()
+        mentors = queries.mentor_applications(batch).count()
+        return (
+            f"Close applications of {batch.name}?",
+            f"{mentees} mentee{pluralize(mentees)} and {mentors} mentor{pluralize(mentors)} applied; "
+            "nobody can apply or edit after this.",
+        )
+    if target == BatchStatus.ACTIVE:
+        return (
+            f"Start the program of {batch.name}?",
+            "Every published pair becomes active; the batch can then only be completed.",
+        )
+    return (
+        f"Complete {batch.name}?",
+        "Every active pair is completed and stays on both members' records; this cannot be undone.",
+    )
+
+
+def _transition_done(batch: Batch, target: BatchStatus) -> str:
+    return {
+        BatchStatus.OPEN: f"{batch.name} is open for applications.",
+        BatchStatus.CLOSED: f"Applications to {batch.name} are closed.",
+        BatchStatus.ACTIVE: f"{batch.name} is active.",
+        BatchStatus.COMPLETED: f"{batch.name} is completed.",
+    }[target]
+
+
+def _confirm_page(request: HttpRequest, batch: Batch, **context: object) -> HttpResponse:
+    return render(request, "mentorship/manage/confirm.html", {"batch": batch, "confirm_value": CONFIRMED, **context})
+
+
 @builder_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def transition(request: HttpRequest, slug: str) -> HttpResponse:
+    """A status change: GET asks for confirmation, POST (from that page, with confirm=yes) makes it."""
     batch = get_object_or_404(Batch, slug=slug)
-    target = request.POST.get("to", "")
+    data = request.POST if request.method == "POST" else request.GET
+    target = data.get("to", "")
     service = TRANSITION_SERVICES.get(target)
     if service is None:
         messages.error(request, "Choose one of the status changes offered on the page.")
         return redirect("mentorship:review", slug=batch.slug)
-    label = BatchStatus(target).label.lower()
-    return _done(request, batch, lambda: service(batch=batch, by=request.user), f"{batch.name} is now {label}.")
+    status = BatchStatus(target)
+    if request.method == "GET" or data.get("confirm") != CONFIRMED:
+        if request.method == "POST":
+            messages.error(request, "Nothing changed yet: confirm the change on this page.")
+        question, consequence = _transition_question(batch, status)
+        return _confirm_page(
+            request,
+            batch,
+            question=question,
+            consequence=consequence,
+            action=reverse("mentorship:transition", args=[batch.slug]),
+            fields={"to": status.value},
+            confirm_label=TRANSITION_BUTTONS[status],
+        )
+    return _done(request, batch, lambda: service(batch=batch, by=request.user), _transition_done(batch, status))
 
 
 @builder_required
@@ -215,9 +285,27 @@ def cancel_run(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @builder_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def publish(request: HttpRequest, slug: str) -> HttpResponse:
+    """Publishing emails every applicant: GET asks for confirmation, POST (with confirm=yes) publishes."""
     batch = get_object_or_404(Batch, slug=slug)
+    if request.method == "GET" or request.POST.get("confirm") != CONFIRMED:
+        if request.method == "POST":
+            messages.error(request, "Nothing is published yet: confirm on this page.")
+        approved = batch.matches.filter(status=MatchStatus.APPROVED).count()
+        waiting = queries.unmatched_mentees(batch).count()
+        return _confirm_page(
+            request,
+            batch,
+            question=f"Publish {batch.name}?",
+            consequence=(
+                f"Both members of the {approved} approved pair{pluralize(approved)} and the {waiting} "
+                f"mentee{pluralize(waiting)} on the waiting list are emailed; this cannot be undone."
+            ),
+            action=reverse("mentorship:publish", args=[batch.slug]),
+            fields={},
+            confirm_label=f"Publish and email {approved + waiting} member{pluralize(approved + waiting)}",
+        )
     return _done(
         request,
         batch,

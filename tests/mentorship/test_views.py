@@ -166,7 +166,7 @@ def test_builder_runs_a_batch_from_open_to_published_in_the_browser(client, buil
     MentorApplicationFactory(batch=batch)
     MenteeApplicationFactory(batch=batch)
     client.force_login(builder)
-    client.post(reverse("mentorship:transition", args=[batch.slug]), {"to": "closed"})
+    client.post(reverse("mentorship:transition", args=[batch.slug]), {"to": "closed", "confirm": "yes"})
     started = client.post(reverse("mentorship:run", args=[batch.slug]), follow=True)
     assert f"Matching of {batch.name} has started; this page shows its progress." in started.text
     inline_scheduler()
@@ -174,7 +174,7 @@ def test_builder_runs_a_batch_from_open_to_published_in_the_browser(client, buil
     assert "Last run" in review.text
     assert "shares Conference speaking (mentee&#x27;s 1st choice)" in review.text
     client.post(reverse("mentorship:approve_all", args=[batch.slug]))
-    response = client.post(reverse("mentorship:publish", args=[batch.slug]), follow=True)
+    response = client.post(reverse("mentorship:publish", args=[batch.slug]), {"confirm": "yes"}, follow=True)
     assert "is published" in response.text
     assert Batch.objects.get(pk=batch.pk).status == BatchStatus.PUBLISHED
 
@@ -182,7 +182,9 @@ def test_builder_runs_a_batch_from_open_to_published_in_the_browser(client, buil
 def test_invalid_status_change_shows_the_allowed_step(client, builder) -> None:
     batch = BatchFactory(status=BatchStatus.DRAFT)
     client.force_login(builder)
-    response = client.post(reverse("mentorship:transition", args=[batch.slug]), {"to": "completed"}, follow=True)
+    response = client.post(
+        reverse("mentorship:transition", args=[batch.slug]), {"to": "completed", "confirm": "yes"}, follow=True
+    )
     assert response.status_code == 200
     assert Batch.objects.get(pk=batch.pk).status == BatchStatus.DRAFT
 
@@ -319,3 +321,68 @@ def test_review_page_fits_a_phone_with_scrolling_tables_and_wrapping_actions(cli
     assert '<div class="action-row">' in html
     assert 'role="group"' not in html  # Pico's button group never wraps
     assert html.count('<td class="wrap-anywhere"><small>') == 2
+
+
+def test_closing_applications_asks_first_with_the_number_of_applicants(client, builder) -> None:
+    batch = BatchFactory(name="Spring cohort", slug="spring-cohort")
+    MenteeApplicationFactory.create_batch(2, batch=batch)
+    MentorApplicationFactory(batch=batch)
+    client.force_login(builder)
+
+    review = client.get(reverse("mentorship:review", args=[batch.slug])).text
+    page = client.get(reverse("mentorship:transition", args=[batch.slug]), {"to": "closed"}).text
+
+    assert 'method="get" action="/mentorship/manage/spring-cohort/status/"' in review
+    assert "Close applications of Spring cohort?" in page
+    assert "2 mentees and 1 mentor applied; nobody can apply or edit after this." in page
+    assert '<button type="submit" name="confirm" value="yes">Close applications</button>' in page
+    assert Batch.objects.get(pk=batch.pk).status == BatchStatus.OPEN
+
+
+def test_status_change_without_confirmation_is_refused(client, builder) -> None:
+    batch = BatchFactory(name="Spring cohort", slug="spring-cohort")
+    client.force_login(builder)
+
+    response = client.post(reverse("mentorship:transition", args=[batch.slug]), {"to": "closed"})
+
+    assert response.status_code == 200
+    assert "Nothing changed yet: confirm the change on this page." in response.text
+    assert Batch.objects.get(pk=batch.pk).status == BatchStatus.OPEN
+
+
+@pytest.mark.parametrize(
+    ("status", "target", "message"),
+    [
+        (BatchStatus.DRAFT, "open", "Spring cohort is open for applications."),
+        (BatchStatus.OPEN, "closed", "Applications to Spring cohort are closed."),
+        (BatchStatus.PUBLISHED, "active", "Spring cohort is active."),
+        (BatchStatus.ACTIVE, "completed", "Spring cohort is completed."),
+    ],
+)
+def test_confirmed_status_change_says_what_the_batch_now_is(client, builder, status, target, message) -> None:
+    batch = BatchFactory(name="Spring cohort", status=status)
+    client.force_login(builder)
+
+    response = client.post(
+        reverse("mentorship:transition", args=[batch.slug]), {"to": target, "confirm": "yes"}, follow=True
+    )
+
+    assert message in response.text
+    assert Batch.objects.get(pk=batch.pk).status == target
+
+
+def test_publishing_asks_first_and_refuses_without_confirmation(client, builder) -> None:
+    batch = BatchFactory(name="Spring cohort", status=BatchStatus.PROPOSED)
+    MatchFactory.create_batch(2, batch=batch, status=MatchStatus.APPROVED)
+    MenteeApplicationFactory(batch=batch)
+    client.force_login(builder)
+
+    page = client.get(reverse("mentorship:publish", args=[batch.slug])).text
+    refused = client.post(reverse("mentorship:publish", args=[batch.slug]))
+
+    assert "Publish Spring cohort?" in page
+    assert (
+        "Both members of the 2 approved pairs and the 1 mentee on the waiting list are emailed; this cannot be undone."
+    ) in page
+    assert "Nothing is published yet: confirm on this page." in refused.text
+    assert Batch.objects.get(pk=batch.pk).status == BatchStatus.PROPOSED
