@@ -4,21 +4,19 @@ Pods are handled as plain dicts in the Kubernetes API's own (camelCase) form, th
 manifest, so that the template file, an override written as a dict and the request body are one shape.
 A `kubernetes.client.V1Pod` given as an override is converted to that form first.
 
-Merge rules (override on top of template), following the patch merge keys of the Kubernetes API
-itself, so that an override means what `kubectl patch --type strategic` would make of it:
+The override is applied to the template as a strategic merge patch, by the API server's own rules
+(`merge.py` holds them, derived from the official schema), so that the pod is the one the server would
+make of the template PATCHed with the override:
 
-- mappings merge key by key, recursively; a scalar or a list in the override replaces the template's;
-- `containers`, `initContainers`: merged by `name` (a container of a new name is appended);
-- in a container: `env` by `name`, `ports` by `containerPort`, `volumeMounts` by `mountPath`
-  (Kubernetes requires mount paths, not names, to be unique: one volume may be mounted twice),
-  `envFrom` appended without duplicates, `resources` merged key by key (a limit in the override
-  replaces that limit only), `command` and `args` replaced;
-- `volumes` by `name`, and a volume of the same name is replaced whole (its source kinds exclude
-  each other: merging an emptyDir into a configMap volume would make an invalid one);
-- `imagePullSecrets` by `name`; `tolerations` appended without duplicates;
-- `affinity`: each of nodeAffinity, podAffinity, podAntiAffinity in the override replaces the
-  template's (their term lists have no merge key);
-- `metadata.labels` and `metadata.annotations`: merged, the override's values win.
+- mappings merge key by key, recursively (`resources`, `securityContext`, `affinity`, labels,
+  annotations, `nodeSelector`); a scalar in the override wins; `null` deletes the field;
+- lists with a merge key merge by it: `containers`, `initContainers`, `ephemeralContainers`,
+  `imagePullSecrets`, `volumes` and `schedulingGates` by `name`, in a container `env` by `name`,
+  `ports` by `containerPort`, `volumeMounts` by `mountPath`, `volumeDevices` by `devicePath`,
+  `hostAliases` by `ip`, `topologySpreadConstraints` by `topologyKey`;
+- every other list is replaced whole: `tolerations`, `envFrom`, `command`, `args`, affinity terms;
+- a volume entry carries an implicit `$retainKeys` of its own fields (as `kubectl apply` sends it),
+  so a volume of the same name changes its source instead of gaining a second one.
 
 What the executor sets after merging always wins: the pod's name and namespace, the identity labels
 and annotations, and the `base` container's command (the runner is the only entry point).
@@ -36,6 +34,8 @@ from typing import Any
 
 import yaml
 
+from workflows.kubernetes.merge import MergePatchError, strategic_merge, with_retain_keys
+
 BASE_CONTAINER = "base"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY = "wicn"
@@ -43,21 +43,6 @@ LABEL_PREFIX = "wicn/"
 
 PodDict = dict[str, Any]
 MutationHook = Callable[[PodDict], PodDict | None]
-
-_LIST_KEYS_BY_FIELD: dict[str, str] = {
-    "containers": "name",
-    "initContainers": "name",
-    "ephemeralContainers": "name",
-    "env": "name",
-    "ports": "containerPort",
-    "volumeMounts": "mountPath",
-    "volumeDevices": "devicePath",
-    "imagePullSecrets": "name",
-    "hostAliases": "ip",
-}
-_REPLACE_WHOLE_ITEM = {"volumes"}
-_APPEND_UNIQUE = {"tolerations", "envFrom", "topologySpreadConstraints"}
-_REPLACE_CHILDREN = {"affinity"}
 
 _LABEL_VALUE_RE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _DNS_LABEL_MAX = 63
@@ -115,51 +100,17 @@ def override_as_dict(override: object) -> PodDict:
     raise PodTemplateError(f"pod_override must be a kubernetes.client.V1Pod or a dict, not {type(override).__name__}")
 
 
+def pod_patch(override: Mapping[str, Any]) -> PodDict:
+    """The strategic merge patch an override stands for: itself, with `$retainKeys` on volume entries."""
+    return with_retain_keys(override)
+
+
 def merge_pods(base: Mapping[str, Any], override: Mapping[str, Any]) -> PodDict:
-    """Merge an override onto a pod by the rules in this module's docstring; neither input is changed."""
-    return _merge_mapping(copy.deepcopy(dict(base)), override)
-
-
-def _merge_mapping(target: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    for key, value in override.items():
-        current = target.get(key)
-        if value is None:
-            continue
-        if key in _LIST_KEYS_BY_FIELD and isinstance(value, list) and isinstance(current, list):
-            target[key] = _merge_keyed_list(current, value, _LIST_KEYS_BY_FIELD[key])
-        elif key in _REPLACE_WHOLE_ITEM and isinstance(value, list) and isinstance(current, list):
-            target[key] = _replace_keyed_items(current, value, "name")
-        elif key in _APPEND_UNIQUE and isinstance(value, list) and isinstance(current, list):
-            target[key] = current + [copy.deepcopy(item) for item in value if item not in current]
-        elif key in _REPLACE_CHILDREN and isinstance(value, Mapping) and isinstance(current, dict):
-            target[key] = {**current, **copy.deepcopy(dict(value))}
-        elif isinstance(value, Mapping) and isinstance(current, dict):
-            target[key] = _merge_mapping(current, value)
-        else:
-            target[key] = copy.deepcopy(value)
-    return target
-
-
-def _merge_keyed_list(current: list[Any], override: list[Any], merge_key: str) -> list[Any]:
-    merged = [copy.deepcopy(item) for item in current]
-    positions = {item.get(merge_key): index for index, item in enumerate(merged) if isinstance(item, dict)}
-    for item in override:
-        if not isinstance(item, Mapping) or item.get(merge_key) is None:
-            raise PodTemplateError(f"each entry of a merged list needs {merge_key!r}: {item!r}")
-        index = positions.get(item[merge_key])
-        if index is None:
-            positions[item[merge_key]] = len(merged)
-            merged.append(copy.deepcopy(dict(item)))
-        else:
-            merged[index] = _merge_mapping(merged[index], item)
-    return merged
-
-
-def _replace_keyed_items(current: list[Any], override: list[Any], merge_key: str) -> list[Any]:
-    replacements = {item.get(merge_key): item for item in override if isinstance(item, Mapping)}
-    merged = [copy.deepcopy(dict(replacements.pop(item.get(merge_key), item))) for item in current]
-    merged.extend(copy.deepcopy(dict(item)) for item in override if item.get(merge_key) in replacements)
-    return merged
+    """`base` PATCHed with `override` as the API server would; neither input is changed."""
+    try:
+        return strategic_merge(base, pod_patch(override))
+    except MergePatchError as exc:
+        raise PodTemplateError(f"pod_override cannot be merged: {exc}") from exc
 
 
 def label_value(value: str) -> str:

@@ -1,5 +1,6 @@
 """Pod building: template + pod_override + identity + mutation hook, checked against the newest schema."""
 
+import json
 import re
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import kubernetes_validate
 import pytest
 from kubernetes import client as k8s
 
+from workflows.kubernetes.merge import POD_PATCH_RULES, MergeRule
 from workflows.kubernetes.pods import (
     PodTemplateError,
     TryIdentity,
@@ -113,8 +115,9 @@ MERGE_CASES = [
     ),
     pytest.param(
         {"spec": {"containers": [{"name": "sidecar", "image": "busybox:1.36", "command": ["sleep", "1"]}]}},
-        lambda pod: [c["name"] for c in pod["spec"]["containers"]] == ["base", "sidecar"],
-        id="new-container-appended-by-name",
+        # The API server puts a patch's entries first when they are new to the list: so does the merge.
+        lambda pod: [c["name"] for c in pod["spec"]["containers"]] == ["sidecar", "base"],
+        id="new-container-added-by-name-ahead-as-the-server-orders-it",
     ),
     pytest.param(
         {
@@ -127,9 +130,9 @@ MERGE_CASES = [
             pod["spec"]["volumes"]
             == [{"name": "tmp", "configMap": {"name": "scratch"}}, {"name": "data", "emptyDir": {}}]
             and container(pod)["volumeMounts"]
-            == [{"name": "tmp", "mountPath": "/tmp"}, {"name": "data", "mountPath": "/data"}]
+            == [{"name": "data", "mountPath": "/data"}, {"name": "tmp", "mountPath": "/tmp"}]
         ),
-        id="volumes-replaced-whole-by-name-and-mounts-added",
+        id="volume-source-replaced-by-name-and-mounts-added",
     ),
     pytest.param(
         {
@@ -271,3 +274,121 @@ def test_template_without_base_container_is_refused(tmp_path):
 def test_override_of_wrong_type_is_refused():
     with pytest.raises(PodTemplateError, match="V1Pod or a dict"):
         build(override=["not", "a", "pod"])
+
+
+def schema_patch_rules(version):
+    """The list fields under a Pod that the official schema of `version` marks for a strategic merge."""
+    schema_dir = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema" / f"v{version}-local"
+    definitions = json.loads((schema_dir / "_definitions.json").read_text())["$defs"]
+
+    def referenced(field):
+        ref = field.get("$ref") or (field.get("items") or {}).get("$ref")
+        return ref.rsplit("/", 1)[-1] if ref else None
+
+    rules = {}
+
+    def walk(name, path, seen):
+        for field_name, field in definitions[name].get("properties", {}).items():
+            strategies = (field.get("x-kubernetes-patch-strategy") or "").split(",")
+            if "merge" in strategies:
+                rules[(*path, field_name)] = MergeRule(
+                    field.get("x-kubernetes-patch-merge-key"), retain_keys="retainKeys" in strategies
+                )
+            child = referenced(field)
+            if child and child not in seen:
+                walk(child, (*path, field_name), seen | {child})
+
+    walk("io.k8s.api.core.v1.Pod", (), set())
+    return {path: rule for path, rule in rules.items() if path[0] != "status"}
+
+
+def test_patch_rules_are_those_the_newest_schema_declares():
+    assert schema_patch_rules(SCHEMA_VERSION) == POD_PATCH_RULES
+
+
+def template_with(**spec):
+    template = load_pod_template(TEMPLATE_PATH)
+    template["spec"].update(spec)
+    return template
+
+
+def test_tolerations_in_override_replace_the_templates():
+    template = template_with(tolerations=[{"key": "dedicated", "operator": "Exists"}])
+    merged = merge_pods(template, {"spec": {"tolerations": [{"key": "gpu", "operator": "Exists"}]}})
+    assert merged["spec"]["tolerations"] == [{"key": "gpu", "operator": "Exists"}]
+
+
+def test_env_from_in_override_replaces_the_templates():
+    merged = merge_pods(
+        load_pod_template(TEMPLATE_PATH),
+        {"spec": {"containers": [{"name": "base", "envFrom": [{"configMapRef": {"name": "flags"}}]}]}},
+    )
+    assert container(merged)["envFrom"] == [{"configMapRef": {"name": "flags"}}]
+
+
+def test_topology_spread_constraints_merge_by_topology_key():
+    zone = {"maxSkew": 1, "topologyKey": "zone", "whenUnsatisfiable": "ScheduleAnyway"}
+    template = template_with(topologySpreadConstraints=[zone])
+    merged = merge_pods(
+        template,
+        {"spec": {"topologySpreadConstraints": [{"topologyKey": "zone", "maxSkew": 3}]}},
+    )
+    assert merged["spec"]["topologySpreadConstraints"] == [{**zone, "maxSkew": 3}]
+
+
+def test_null_in_override_deletes_the_field():
+    merged = merge_pods(
+        load_pod_template(TEMPLATE_PATH),
+        {"spec": {"securityContext": {"seccompProfile": None}, "containers": [{"name": "base", "resources": None}]}},
+    )
+    assert "seccompProfile" not in merged["spec"]["securityContext"]
+    assert "resources" not in container(merged)
+
+
+def test_merged_list_keeps_the_patch_order_with_template_entries_in_their_places():
+    env = [{"name": name, "value": "t"} for name in ("A", "B", "C", "D")]
+    template = load_pod_template(TEMPLATE_PATH)
+    container(template)["env"] = env
+    patch_env = [{"name": "D", "value": "p"}, {"name": "NEW", "value": "p"}, {"name": "A", "value": "p"}]
+    merged = merge_pods(template, {"spec": {"containers": [{"name": "base", "env": patch_env}]}})
+    assert [(e["name"], e["value"]) for e in container(merged)["env"]] == [
+        ("B", "t"),
+        ("C", "t"),
+        ("D", "p"),
+        ("NEW", "p"),
+        ("A", "p"),
+    ]
+
+
+def test_patch_delete_directive_removes_an_entry():
+    merged = merge_pods(
+        load_pod_template(TEMPLATE_PATH),
+        {"spec": {"containers": [{"name": "base", "env": [{"name": "PYTHONUNBUFFERED", "$patch": "delete"}]}]}},
+    )
+    assert "PYTHONUNBUFFERED" not in [e["name"] for e in container(merged)["env"]]
+
+
+def test_unsupported_directive_is_refused_with_a_message():
+    override = {"spec": {"$setElementOrder/containers": [{"name": "base"}]}}
+    with pytest.raises(PodTemplateError, match=r"'\$setElementOrder/containers' at spec is not supported"):
+        merge_pods(load_pod_template(TEMPLATE_PATH), override)
+
+
+def test_merged_list_entry_without_its_key_is_refused():
+    override = {"spec": {"containers": [{"name": "base", "env": [{"value": "1"}]}]}}
+    with pytest.raises(PodTemplateError, match=r"spec.containers.env needs 'name'"):
+        merge_pods(load_pod_template(TEMPLATE_PATH), override)
+
+
+def test_patch_replace_directive_replaces_a_list_or_a_mapping_whole():
+    merged = merge_pods(
+        load_pod_template(TEMPLATE_PATH),
+        {
+            "spec": {
+                "securityContext": {"$patch": "replace", "runAsNonRoot": True},
+                "containers": [{"name": "base", "env": [{"$patch": "replace"}, {"name": "ONLY", "value": "1"}]}],
+            }
+        },
+    )
+    assert merged["spec"]["securityContext"] == {"runAsNonRoot": True}
+    assert container(merged)["env"] == [{"name": "ONLY", "value": "1"}]
