@@ -59,6 +59,8 @@ class LogBuffer(io.TextIOBase):
     def __init__(self) -> None:
         self._parts: list[str] = []
         self._lock = threading.Lock()
+        #: How many characters of the (untruncated) text the database holds, as of the last beat.
+        self._stored = 0
 
     def writable(self) -> bool:
         return True
@@ -73,6 +75,27 @@ class LogBuffer(io.TextIOBase):
             joined = "".join(self._parts)
             self._parts = [joined]
         return services.truncate_log(joined)
+
+    def unstored(self) -> tuple[int, str | None, str]:
+        """What a beat must write: (length it brings the log to, replacement or None, text to append).
+
+        Up to the size limit a beat appends only what was written since the last one; past it the
+        stored log keeps its start and end (see `truncate_log`), so it is replaced, at most the limit.
+        """
+        with self._lock:
+            joined = "".join(self._parts)
+            self._parts = [joined]
+            stored = self._stored
+        if len(joined) > workflows_settings.LOG_MAX_BYTES:
+            if len(joined) == stored:
+                return stored, None, ""
+            return len(joined), services.truncate_log(joined), ""
+        return len(joined), None, joined[stored:]
+
+    def mark_stored(self, length: int) -> None:
+        """Record that the database holds the text up to `length` (after a beat wrote it)."""
+        with self._lock:
+            self._stored = max(self._stored, length)
 
 
 class _BufferHandler(logging.Handler):
@@ -208,7 +231,9 @@ class Heartbeats:
             alive = True
             try:
                 connected = True
-                alive = services.heartbeat_try(ti_id=key[0], try_number=key[1], log=buffer.text())
+                length, replacement, new_text = buffer.unstored()
+                alive = services.heartbeat_try(ti_id=key[0], try_number=key[1], log=replacement, log_append=new_text)
+                buffer.mark_stored(length)
             except Exception:
                 logger.exception("heartbeat of task instance %s failed", key[0])
             with self._cond:

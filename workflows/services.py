@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from workflows import graph, timetables
@@ -587,11 +588,17 @@ def claim_try(*, ti_id: int, try_number: int, hostname: str, pid: int, timeout: 
     return True
 
 
-def heartbeat_try(*, ti_id: int, try_number: int, log: str | None = None) -> bool:
-    """Mark a running try alive (and store its log so far). False if the try no longer runs."""
+def heartbeat_try(*, ti_id: int, try_number: int, log: str | None = None, log_append: str = "") -> bool:
+    """Mark a running try alive. False if the try no longer runs.
+
+    Side effects: `log`, when given, replaces the stored log; `log_append` is added to its end in the
+    database, so a beat sends only what the try printed since the one before.
+    """
     updates: dict[str, Any] = {"heartbeat_at": timezone.now()}
     if log is not None:
-        updates["log"] = log
+        updates["log"] = log + log_append
+    elif log_append:
+        updates["log"] = Concat(F("log"), Value(log_append))
     return bool(
         TaskTry.objects.filter(task_instance_id=ti_id, try_number=try_number, state=TryState.RUNNING).update(**updates)
     )

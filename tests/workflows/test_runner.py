@@ -184,3 +184,53 @@ def test_heartbeat_marks_running_tries_alive_with_their_log_from_one_thread_per_
     beat_after_end = TaskTry.objects.order_by("id").values_list("heartbeat_at", flat=True)
     time.sleep(0.2)
     assert list(TaskTry.objects.order_by("id").values_list("heartbeat_at", flat=True)) == list(beat_after_end)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_heartbeat_appends_only_what_the_try_printed_since_the_last_beat(monkeypatch, settings):
+    settings.WORKFLOWS_HEARTBEAT_INTERVAL = 0.05
+    beats = []
+    real_heartbeat_try = services.heartbeat_try
+
+    def spy(**kwargs):
+        beats.append(kwargs)
+        return real_heartbeat_try(**kwargs)
+
+    monkeypatch.setattr(services, "heartbeat_try", spy)
+
+    def job():
+        for n in (1, 2, 3):
+            print(f"line {n}")
+            deadline = time.monotonic() + 10
+            while f"line {n}\n" not in TaskTry.objects.get().log and time.monotonic() < deadline:
+                time.sleep(0.02)
+        return TaskTry.objects.get().log
+
+    d = _one_task_dag(monkeypatch, job)
+    ti = _queued_try(d, "job")
+    run_try(ti.pk, 1)
+    stored_while_running = TaskInstance.objects.get(pk=ti.pk).result
+    written = [beat.get("log_append", "") for beat in beats]
+    assert [beat.get("log") for beat in beats] == [None] * len(beats)
+    assert stored_while_running == "".join(written)
+    assert "".join(written).count("line 1\n") == 1
+    log = TaskTry.objects.get().log
+    assert log.startswith(stored_while_running)
+    assert log.splitlines()[1:-1] == ["line 1", "line 2", "line 3"]
+    assert " ended success after " in log.splitlines()[-1]
+
+
+def test_log_buffer_past_its_limit_replaces_the_stored_log_with_its_start_and_end(settings):
+    settings.WORKFLOWS_LOG_MAX_BYTES = 100
+    buffer = runner.LogBuffer()
+    buffer.write("a" * 60)
+    assert buffer.unstored() == (60, None, "a" * 60)
+    buffer.mark_stored(60)
+    buffer.write("b" * 30)
+    assert buffer.unstored() == (90, None, "b" * 30)
+    buffer.mark_stored(90)
+    buffer.write("c" * 30)
+    assert buffer.unstored() == (120, services.truncate_log("a" * 60 + "b" * 30 + "c" * 30), "")
+    buffer.mark_stored(120)
+    assert buffer.unstored() == (120, None, "")
+    assert buffer.text() == "a" * 50 + "\n… 20 characters omitted …\n" + "b" * 20 + "c" * 30
