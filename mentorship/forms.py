@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from community.members.fields import InstantField
 from community.members.validators import known_time_zones
 from mentorship.enums import LANGUAGES, FeedbackStage, Gender, PairRuleKind, Region
 from mentorship.matching import MAX_CAPACITY, MIN_CAPACITY
@@ -169,6 +170,7 @@ class BatchForm(forms.ModelForm):
             "program_starts_on",
             "program_ends_on",
         ]
+        field_classes = {"applications_open_at": InstantField, "applications_close_at": InstantField}
         labels = {
             "applications_open_at": "Applications open",
             "applications_close_at": "Applications close",
@@ -256,7 +258,7 @@ class ScheduleMatchingForm(forms.Form):
     Neither given means now (the "Run matching now" button).
     """
 
-    when = forms.DateTimeField(
+    when = InstantField(
         required=False,
         label="Run at",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

@@ -7,6 +7,7 @@ from community.availability import WeeklyRule
 from community.chats.conf import app_settings
 from community.chats.enums import ChatOutcome, Weekday
 from community.chats.models import Host
+from community.members.fields import InstantField
 from mentorship.models import Area
 
 
@@ -107,11 +108,8 @@ class BlockDateForm(forms.Form):
         return day
 
 
-class SlotField(forms.DateTimeField):
-    """A slot's start, as sent by the slot buttons: an ISO 8601 time with its UTC offset.
-
-    A time without an offset is read in the viewer's zone, as Django does for every form.
-    """
+class SlotField(InstantField):
+    """A slot's start, as sent by the slot buttons: an ISO 8601 time with its UTC offset."""
 
     default_error_messages = {
         "invalid": "That time could not be read. Please pick a slot from the list.",
