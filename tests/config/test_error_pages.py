@@ -59,6 +59,8 @@ def test_server_error_shows_a_plain_page_with_a_way_home(client):
     assert response.status_code == 500
     assert "<h1>Something went wrong</h1>" in body
     assert HOME_LINK in body
+    assert '<link rel="stylesheet" href="/static/css/site.css">' in body
+    assert "<style" not in body  # the Content-Security-Policy blocks inline styles
     assert "this page always fails" not in body
 
 
