@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from community.members.permissions import is_builder
 from mentorship import queries, services
-from mentorship.enums import MatchStatus
+from mentorship.enums import BatchStatus, MatchStatus
 from mentorship.errors import MentorshipError
 from mentorship.forms import (
     CheckInForm,
@@ -190,11 +190,21 @@ def _visible_match(request: HttpRequest, pk: int) -> Match:
     return pair
 
 
+ANNOUNCED_BATCH_STATUSES = frozenset({BatchStatus.PUBLISHED, BatchStatus.ACTIVE, BatchStatus.COMPLETED})
+PARTNER_STATUSES = frozenset({MatchStatus.APPROVED, MatchStatus.ACTIVE, MatchStatus.COMPLETED, MatchStatus.ENDED_EARLY})
+
+
+def shows_partner_email(pair: Match, side: str) -> bool:
+    """Email addresses stay private, except between the two members of a pair once its batch is published."""
+    return bool(side) and pair.batch.status in ANNOUNCED_BATCH_STATUSES and pair.status in PARTNER_STATUSES
+
+
 @login_required
 def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pair = _visible_match(request, pk)
     side = pair.side_of(request.user)
     context = {
+        "shows_email": shows_partner_email(pair, side),
         "match": pair,
         "side": side,
         "other": pair.mentee if side == "mentor" else pair.mentor,

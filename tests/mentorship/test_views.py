@@ -386,3 +386,40 @@ def test_publishing_asks_first_and_refuses_without_confirmation(client, builder)
     ) in page
     assert "Nothing is published yet: confirm on this page." in refused.text
     assert Batch.objects.get(pk=batch.pk).status == BatchStatus.PROPOSED
+
+
+def test_partner_email_is_shown_to_both_members_of_a_published_pair_only(client) -> None:
+    batch = BatchFactory(status=BatchStatus.PROPOSED)
+    pair = MatchFactory(batch=batch, status=MatchStatus.APPROVED)
+    url = reverse("mentorship:match", args=[pair.pk])
+    mentor_link = f'<a href="mailto:{pair.mentor.email}">{pair.mentor.email}</a>'
+    mentee_link = f'<a href="mailto:{pair.mentee.email}">{pair.mentee.email}</a>'
+
+    client.force_login(pair.mentee)
+    before = client.get(url).text
+    Batch.objects.filter(pk=batch.pk).update(status=BatchStatus.PUBLISHED)
+    mentee_after = client.get(url).text
+    client.force_login(pair.mentor)
+    mentor_after = client.get(url).text
+    client.force_login(UserFactory())
+    outsider = client.get(url)
+
+    assert pair.mentor.email not in before
+    assert mentor_link in mentee_after
+    assert mentee_link in mentor_after
+    assert outsider.status_code == 403
+    assert pair.mentor.email not in outsider.text
+    assert pair.mentee.email not in outsider.text
+
+
+def test_member_of_another_pair_in_the_same_batch_never_sees_the_email(client) -> None:
+    batch = BatchFactory(status=BatchStatus.PUBLISHED)
+    pair = MatchFactory(batch=batch, status=MatchStatus.APPROVED)
+    other = MatchFactory(batch=batch, status=MatchStatus.APPROVED)
+    client.force_login(other.mentee)
+
+    own_page = client.get(reverse("mentorship:match", args=[other.pk])).text
+    response = client.get(reverse("mentorship:match", args=[pair.pk]))
+
+    assert response.status_code == 403
+    assert pair.mentor.email not in own_page + response.text
