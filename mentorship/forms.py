@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from community.members.fields import InstantField
+from community.members.fields import InstantField, SingleLineFieldsMixin
 from community.members.validators import known_time_zones
 from mentorship.enums import LANGUAGES, FeedbackStage, Gender, PairRuleKind, Region
 from mentorship.matching import MAX_CAPACITY, MIN_CAPACITY
@@ -159,7 +159,9 @@ def mentor_service_arguments(form: MentorApplicationForm) -> dict[str, Any]:
     return {"areas": list(data["areas"]), **{name: data[name] for name in names}}
 
 
-class BatchForm(forms.ModelForm):
+class BatchForm(SingleLineFieldsMixin, forms.ModelForm):
+    single_line_fields = ("name",)
+
     class Meta:
         model = Batch
         fields = [

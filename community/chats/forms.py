@@ -7,11 +7,13 @@ from community.availability import WeeklyRule
 from community.chats.conf import app_settings
 from community.chats.enums import ChatOutcome, Weekday
 from community.chats.models import Host
-from community.members.fields import InstantField
+from community.members.fields import InstantField, SingleLineFieldsMixin
 from mentorship.models import Area
 
 
-class HostForm(forms.ModelForm):
+class HostForm(SingleLineFieldsMixin, forms.ModelForm):
+    single_line_fields = ("topics",)
+
     areas = forms.ModelMultipleChoiceField(
         queryset=Area.objects.all(),
         required=False,
@@ -138,7 +140,9 @@ class SlotChoiceForm(forms.Form):
     start = SlotField()
 
 
-class BookingForm(forms.Form):
+class BookingForm(SingleLineFieldsMixin, forms.Form):
+    single_line_fields = ("topic",)
+
     start = SlotField(widget=forms.HiddenInput)
     topic = forms.CharField(max_length=200, label="What would you like to talk about?")
     note = forms.CharField(

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 
 from community.members import services
 from community.members.enums import Visibility
+from community.members.fields import SingleLineFieldsMixin
 from community.members.models import Profile, User
 from community.members.validators import known_time_zones, validate_time_zone
 from mentorship.models import Area
@@ -31,11 +32,12 @@ class TimeZoneInput(forms.TextInput):
         return context
 
 
-class SignupForm(forms.Form):
+class SignupForm(SingleLineFieldsMixin, forms.Form):
     """Extra sign-up fields, shown by allauth beside email and password (and on the social sign-up form)."""
 
     # allauth adds its own fields after these; the code of conduct is the last thing one reads before joining.
     field_order = ["email", "display_name", "time_zone", "password1", "password2", "accept_code_of_conduct"]
+    single_line_fields = ("display_name",)
 
     display_name = forms.CharField(max_length=80, label="Display name", help_text="How the community will see you.")
     time_zone = forms.CharField(
@@ -78,8 +80,10 @@ def _host_matches(url: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(SingleLineFieldsMixin, forms.ModelForm):
     """A member's own profile. The email address is deliberately absent: it is managed on the account pages."""
+
+    single_line_fields = ("display_name", "pronouns", "location")
 
     interests = forms.ModelMultipleChoiceField(
         queryset=Area.objects.all(),

@@ -3,6 +3,7 @@ from typing import Any
 
 from django import forms
 
+from community.members.fields import SingleLineFieldsMixin
 from community.podcasts.chapters import ChaptersError, normalise_chapters
 from community.podcasts.models import Episode
 
@@ -10,8 +11,10 @@ AUDIO_TYPES = {"audio/mpeg", "audio/mp4", "audio/x-m4a", "audio/aac", "audio/ogg
                "audio/x-wav", "audio/flac", "video/mp4"}  # fmt: skip
 
 
-class EpisodeAdminForm(forms.ModelForm):
+class EpisodeAdminForm(SingleLineFieldsMixin, forms.ModelForm):
     """Builders give the audio as an upload (size and type read from it) or as a URL (size and type typed in)."""
+
+    single_line_fields = ("title",)
 
     class Meta:
         model = Episode
