@@ -278,7 +278,6 @@ class _Outcome:
     reason: str = ""
     result: Any = None
     allow_retry: bool = True
-    deferred: TaskDeferred | None = None
 
 
 def _execute(task: BaseOperator, context: Context, *, next_method: str, next_kwargs: Any) -> _Outcome:
@@ -298,7 +297,14 @@ def _execute(task: BaseOperator, context: Context, *, next_method: str, next_kwa
         print(f"ERROR {exc}", file=sys.stderr)
         return _Outcome(reason=str(exc), allow_retry=False)
     except TaskDeferred as exc:
-        return _Outcome(state=TryState.DEFERRED, deferred=exc)
+        # Nothing would ever resume a deferred try yet: failing it now ends the run instead of leaving it hanging.
+        reason = (
+            "This task deferred, but no triggerer runs in this deployment yet; it cannot resume, so the try "
+            f"failed (it would have waited on {type(exc.trigger).__name__}). Wait inside the task instead, "
+            "then clear it to run it again."
+        )
+        print(f"ERROR {reason}", file=sys.stderr)
+        return _Outcome(reason=reason, allow_retry=False)
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - any failure of user code is the task's outcome
         traceback.print_exc()
         return _Outcome(reason=f"{type(exc).__name__}: {exc}")
@@ -403,22 +409,9 @@ def run_try(
     finally:
         if heartbeat:
             heartbeats.unwatch(ti_id=ti_id, try_number=try_number)
-    deferred = outcome.deferred
     state = outcome.state
     elapsed = time.monotonic() - started
-    buffer.write(f"{timezone.now().isoformat()} ended {'deferred' if deferred else state} after {elapsed:.3f} s\n")
-    if deferred is not None:
-        classpath, kwargs = deferred.trigger.serialize()
-        services.defer_try(
-            ti_id=ti_id,
-            try_number=try_number,
-            classpath=classpath,
-            kwargs=kwargs,
-            method_name=deferred.method_name,
-            timeout=deferred.timeout,
-            log=buffer.text(),
-        )
-        return RunResult(claimed=True, state=TryState.DEFERRED)
+    buffer.write(f"{timezone.now().isoformat()} ended {state} after {elapsed:.3f} s\n")
     services.record_try_outcome(
         ti_id=ti_id,
         try_number=try_number,

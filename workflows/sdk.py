@@ -237,8 +237,8 @@ TASK_OPTIONS: dict[str, Any] = {
 class BaseOperator(DependencyMixin):
     """One node of a DAG. Subclasses implement `execute(context)`; its return value is the task's result.
 
-    An operator can wait without holding a worker by raising `TaskDeferred` (see `workflows.triggers`);
-    the engine calls `method_name` on it when the trigger fires.
+    `TaskDeferred` (see `workflows.triggers`) is reserved for the triggerer, which does not run yet:
+    until it does, a task that raises it fails at once with a message saying so.
     """
 
     def __init__(self, *, task_id: str, dag: DAG | None = None, **options: Unpack[TaskOptions]) -> None:

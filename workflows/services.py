@@ -29,7 +29,7 @@ from workflows.dagbag import DagBag
 from workflows.enums import FINISHED_RUN_STATES, DagRunState, DagRunType, TaskState, TryState
 from workflows.errors import DagRunExists, WorkflowError
 from workflows.executors.base import Event, TryFinished, TryHandedBack, TryLog, TryRunning
-from workflows.models import DagRecord, DagRun, TaskInstance, TaskTry
+from workflows.models import DagRecord, DagRun, TaskInstance, TaskTry, Trigger
 from workflows.sdk import DAG, BaseOperator
 from workflows.wakeup import notify_schedulers
 
@@ -464,7 +464,7 @@ def clear_task_instances(*, run: DagRun, dag: DAG, task_ids: Iterable[str], down
     with transaction.atomic():
         locked_run = DagRun.objects.select_for_update().get(pk=run.pk)
         tis = list(TaskInstance.objects.select_for_update().filter(run=locked_run, task_id__in=wanted))
-        busy = [ti.task_id for ti in tis if ti.state in (TaskState.QUEUED, TaskState.RUNNING, TaskState.DEFERRED)]
+        busy = [ti.task_id for ti in tis if ti.state in (TaskState.QUEUED, TaskState.RUNNING)]
         if busy:
             raise WorkflowError(f"{', '.join(sorted(busy))} is still running; wait for it to finish before clearing")
         for ti in tis:
@@ -472,9 +472,23 @@ def clear_task_instances(*, run: DagRun, dag: DAG, task_ids: Iterable[str], down
             ti.max_tries = ti.try_number + dag.tasks[ti.task_id].retries
             ti.next_retry_at = ti.start_date = ti.end_date = ti.queued_at = None
             ti.result = None
+            ti.next_method = ""  # a cleared deferred task starts afresh rather than resuming its wait
+            ti.next_kwargs = None
         TaskInstance.objects.bulk_update(
-            tis, ["state", "max_tries", "next_retry_at", "start_date", "end_date", "queued_at", "result"]
+            tis,
+            [
+                "state",
+                "max_tries",
+                "next_retry_at",
+                "start_date",
+                "end_date",
+                "queued_at",
+                "result",
+                "next_method",
+                "next_kwargs",
+            ],
         )
+        Trigger.objects.filter(task_instance__in=tis).delete()
         locked_run.state = DagRunState.QUEUED
         locked_run.end_date = None
         locked_run.save(update_fields=["state", "end_date"])

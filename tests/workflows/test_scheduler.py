@@ -12,9 +12,10 @@ from workflows import services
 from workflows.enums import DagRunState, DagRunType, TaskState, TryState
 from workflows.errors import SchedulerAlreadyRunning
 from workflows.executors.base import BaseExecutor, Orphan, Workload
-from workflows.models import DagRecord, DagRun, SchedulerJob, TaskInstance, TaskTry
+from workflows.models import DagRecord, DagRun, SchedulerJob, TaskInstance, TaskTry, Trigger
 from workflows.scheduler import Scheduler
 from workflows.sdk import DAG, task
+from workflows.triggers.base import BaseTrigger, TaskDeferred
 
 pytestmark = pytest.mark.django_db
 
@@ -294,3 +295,47 @@ def test_adopted_try_gets_the_same_workload_as_when_it_was_queued(monkeypatch, s
     assert (queued.scheduler_id, orphan.workload.scheduler_id) == (first.job.pk, second.job.pk)
     assert orphan.workload == dataclasses.replace(queued, scheduler_id=second.job.pk)
     assert (orphan.state, TaskTry.objects.get().scheduler_id) == ("queued", second.job.pk)
+
+
+class _Wait(BaseTrigger):
+    def serialize(self):
+        return ("tests.workflows.test_scheduler._Wait", {})
+
+
+@task
+def waits():
+    raise TaskDeferred(trigger=_Wait(), method_name="resume")
+
+
+def test_deferring_task_fails_with_the_reason_and_its_run_ends(monkeypatch):
+    with DAG("deferring") as d:
+        waits.override(retries=2)() >> one()
+    bag = install_dags(monkeypatch, d)
+    run = services.trigger_dag(dag=d)
+    _run_until_done(bag, run.pk)
+    assert DagRun.objects.get().state == DagRunState.FAILED
+    assert _states(run) == {"waits": TaskState.FAILED, "one": TaskState.UPSTREAM_FAILED}
+    assert list(TaskTry.objects.values_list("state", "reason")) == [
+        (
+            TryState.FAILED,
+            "This task deferred, but no triggerer runs in this deployment yet; it cannot resume, so the try "
+            "failed (it would have waited on _Wait). Wait inside the task instead, then clear it to run it again.",
+        )
+    ]
+
+
+def test_task_left_deferred_can_be_cleared_and_run_again(monkeypatch):
+    with DAG("stuck") as d:
+        one()
+    bag = install_dags(monkeypatch, d)
+    run = services.trigger_dag(dag=d)
+    DagRun.objects.filter(pk=run.pk).update(state=DagRunState.RUNNING)
+    ti = TaskInstance.objects.get(run=run)
+    TaskInstance.objects.filter(pk=ti.pk).update(state=TaskState.DEFERRED, try_number=1, next_method="resume")
+    Trigger.objects.create(task_instance=ti, classpath="tests.workflows.test_scheduler._Wait", kwargs={})
+
+    assert services.clear_task_instances(run=run, dag=d, task_ids=["one"]) == ["one"]
+    _run_until_done(bag, run.pk)
+    assert (DagRun.objects.get().state, _states(run)) == (DagRunState.SUCCESS, {"one": TaskState.SUCCESS})
+    assert TaskInstance.objects.get().result == 1
+    assert Trigger.objects.count() == 0
