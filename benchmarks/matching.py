@@ -17,9 +17,10 @@ import resource
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 
-from mentorship.matching import Mentee, Mentor, Options, Preference, match
+from mentorship.matching import MatchResult, Mentee, Mentor, Options, Preference, match
 
 AREAS = (
     "Technical guidance on projects",
@@ -124,6 +125,43 @@ def make_cohort(*, mentees: int, mentors: int, seed: int) -> tuple[list[Mentor],
     return mentor_list, mentee_list
 
 
+HUB_ZONES = ("Europe/London", "Europe/Berlin", "Europe/Paris", "Africa/Lagos", "America/New_York", "Asia/Dubai")
+
+
+def make_adversarial_cohort(
+    *, mentees: int, mentors: int, seed: int, hubs: int = 40
+) -> tuple[list[Mentor], list[Mentee]]:
+    """A cohort where everyone wants the same few mentors: `hubs` mentors share every Area, speak
+    English, sit in London and have the ideal experience and hours, so nearly every mentee's best
+    pairs point at them, while their few places leave everyone else to the ordinary mentors."""
+    mentor_list, mentee_list = make_cohort(mentees=mentees, mentors=mentors, seed=seed)
+    rng = random.Random(seed + 1)
+    hub_list = [
+        Mentor(
+            id=f"hub-{i}",
+            member=f"h{i}",
+            capacity=1,
+            areas=frozenset(AREAS),
+            languages=frozenset({"en"}),
+            time_zone="Europe/London",
+            years=14,
+            hours_per_month=8,
+        )
+        for i in range(min(hubs, mentors))
+    ]
+    everyone = [
+        replace(mentee, languages=mentee.languages | {"en"}, time_zone=rng.choice(HUB_ZONES), preferences=())
+        for mentee in mentee_list
+    ]
+    return hub_list + mentor_list[len(hub_list) :], everyone
+
+
+def timed(mentors: list[Mentor], mentees: list[Mentee], options: Options) -> tuple[float, MatchResult]:
+    started = time.perf_counter()
+    result = match(mentors, mentees, options=options)
+    return time.perf_counter() - started, result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mentees", type=int, default=10_000)
@@ -155,6 +193,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"BENCH matching_10k_peak_mib {peak_rss:.0f} MiB")
     print(f"BENCH matching_10k_matched {len(result.pairs)} pairs")
     print(f"BENCH matching_10k_total_score {result.total_score:.2f} points")
+
+    # Everyone wants the same few mentors: the pruned start is wrong for nearly every mentee.
+    mentors, mentees = make_adversarial_cohort(mentees=args.mentees, mentors=args.mentors, seed=args.seed)
+    adversarial_seconds, adversarial = timed(mentors, mentees, options)
+    # The same instance solved over every feasible pair at once, with no pruning.
+    direct_seconds, direct = timed(mentors, mentees, replace(options, solve_first=len(mentors)))
+    load = os.getloadavg()[0]
+    print(
+        f"adversarial cohort ({args.mentees} mentees wanting the same few mentors): {adversarial.candidate_pairs:,} "
+        f"candidate pairs, {adversarial_seconds:.2f} s; solved directly over all pairs {direct_seconds:.2f} s "
+        f"(machine load average {load:.1f})"
+    )
+    if adversarial.total_score != direct.total_score:
+        print(f"total scores differ: {adversarial.total_score:.2f} vs {direct.total_score:.2f}", file=sys.stderr)
+        return 1
+    print(f"BENCH matching_adversarial_10k_seconds {adversarial_seconds:.2f} s")
+    print(f"BENCH matching_direct_10k_seconds {direct_seconds:.2f} s")
+    print(f"BENCH matching_adversarial_10k_total_score {adversarial.total_score:.2f} points")
     return 0
 
 

@@ -18,7 +18,8 @@ u >= 0 with u_i + v_j >= w_ij on every feasible edge and sum(u) + sum(capacity *
 total found certify that no assignment scores more. The prices come from longest alternating paths
 in the solved subgraph; any edge left out that violates u_i + v_j >= w_ij is added and the
 subgraph re-solved. The answer is exact whatever the pruning; the pruning only decides the speed.
-If a certificate cannot be built (it should not happen), the whole graph is solved directly.
+If a certificate cannot be built (it should not happen), or the rounds are not converging (many
+mentees want the same few mentors), the whole graph is solved directly.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ from mentorship.matching.scoring import IntArray
 
 MAX_ROUNDS = 25
 """Rounds of add-violated-edges-and-re-solve before falling back to the whole graph."""
+DIRECT_WHEN_VIOLATED_SHARE = 0.05
+"""When more than this share of all edges violate the certificate (everyone wants the same few
+mentors), adding a few per mentee and round would take many rounds and bring back much of the
+graph: the whole graph is solved directly at once, which is never much slower than that."""
 ADDED_PER_MENTEE = 2
 """Violated edges joining the subgraph per mentee and round: the most violated ones, as in column
 generation; adding every violated edge at once would bring back most of the graph."""
@@ -55,6 +60,7 @@ def max_score_assignment(
     edges either way.
     """
     active = np.ones(score.shape[0], dtype=np.bool_) if start is None else start.copy()
+    violated_before = score.shape[0]
     for _ in range(MAX_ROUNDS):
         chosen = np.nonzero(active)[0]
         assignment = solve_flow(
@@ -67,8 +73,13 @@ def max_score_assignment(
         )
         if reduced is None:
             break
-        if not (reduced > 0).any():
+        violated = int(np.count_nonzero(reduced > 0))
+        if not violated:
             return assignment
+        # Not converging: too much of the graph is still in question, or the last round did not halve it.
+        if violated > DIRECT_WHEN_VIOLATED_SHARE * score.shape[0] or violated > violated_before // 2:
+            break
+        violated_before = violated
         active[most_violated(reduced, mentee=mentee, per_mentee=ADDED_PER_MENTEE)] = True
     return solve_flow(n_mentees=n_mentees, capacity=capacity, mentee=mentee, mentor=mentor, score=score)
 

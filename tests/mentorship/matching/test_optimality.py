@@ -195,3 +195,32 @@ def test_total_is_optimal_when_a_review_pins_and_forbids_pairs_of_the_same_mente
     assert [(u.mentee, u.reason) for u in result.unmatched] == [
         (u.mentee, true_reason(by_id[u.mentee], mentors, forbidden)) for u in result.unmatched
     ]
+
+
+def test_solver_goes_straight_to_the_whole_graph_when_everyone_wants_the_same_few_mentors(monkeypatch) -> None:
+    """Nearly every left-out edge violates the certificate: pruning gives up after one solve, no rounds follow."""
+    rng = np.random.default_rng(5)
+    n_mentees, n_mentors, hubs = 600, 120, 4
+    mentee = np.repeat(np.arange(n_mentees, dtype=np.int32), n_mentors)
+    mentor = np.tile(np.arange(n_mentors, dtype=np.int32), n_mentees)
+    # The hubs score best for everyone; their single places leave nearly everyone to the others.
+    score = np.where(mentor < hubs, 100, rng.integers(1, 60, size=mentee.shape[0])).astype(np.int64)
+    capacity = np.ones(n_mentors, dtype=np.int64)
+    start = mentor < 2
+    solves: list[int] = []
+
+    def counted(**kwargs: np.ndarray) -> np.ndarray:
+        solves.append(int(kwargs["score"].shape[0]))
+        return solve_flow(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("mentorship.matching.solver.solve_flow", counted)
+    certified = max_score_assignment(
+        n_mentees=n_mentees, capacity=capacity, mentee=mentee, mentor=mentor, score=score, start=start
+    )
+    full = solve_flow(n_mentees=n_mentees, capacity=capacity, mentee=mentee, mentor=mentor, score=score)
+
+    def total(assignment: np.ndarray) -> int:
+        return int(score[assignment[mentee] == mentor].sum())
+
+    assert total(certified) == total(full)
+    assert solves == [int(start.sum()), score.shape[0]]
