@@ -67,6 +67,14 @@ def _profile_zone(request: HttpRequest) -> str:
     return getattr(profile, "time_zone", "") or "UTC"
 
 
+def _interest_ranks(request: HttpRequest) -> dict[str, int]:
+    """The profile's interests as the mentee form's starting ranks, in the order the profile lists them."""
+    profile = getattr(request.user, "profile", None)
+    if profile is None:
+        return {}
+    return {f"rank_{area.pk}": rank for rank, area in enumerate(profile.interests.all(), start=1)}
+
+
 @login_required
 def apply_mentor(request: HttpRequest, slug: str) -> HttpResponse:
     batch = get_object_or_404(Batch, slug=slug)
@@ -94,7 +102,8 @@ def apply_mentee(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, f"Applications to {batch.name} are closed.")
         return redirect("mentorship:home")
     form = MenteeApplicationForm(
-        request.POST or None, initial={"time_zone": _profile_zone(request), "languages": ["en"]}
+        request.POST if request.method == "POST" else None,
+        initial={"time_zone": _profile_zone(request), "languages": ["en"], **_interest_ranks(request)},
     )
     if request.method == "POST" and form.is_valid():
         try:

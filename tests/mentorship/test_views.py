@@ -423,3 +423,31 @@ def test_member_of_another_pair_in_the_same_batch_never_sees_the_email(client) -
 
     assert response.status_code == 403
     assert pair.mentor.email not in own_page + response.text
+
+
+def test_mentee_form_starts_from_the_profiles_interests_in_the_profiles_order(client) -> None:
+    member = UserFactory()
+    leadership, open_source = area("leadership"), area("open-source")
+    member.profile.interests.set([leadership, open_source])
+    first, second = sorted([leadership, open_source], key=lambda a: (a.position, a.name))
+    client.force_login(member)
+
+    form = client.get(reverse("mentorship:apply_mentee", args=[BatchFactory().slug])).context["form"]
+
+    ranks = {name: value for name, value in form.initial.items() if name.startswith("rank_")}
+    assert ranks == {f"rank_{first.pk}": 1, f"rank_{second.pk}": 2}
+
+
+def test_empty_mentee_form_lists_every_problem_at_the_top_with_links(client) -> None:
+    batch = BatchFactory()
+    client.force_login(UserFactory())
+
+    html = client.post(reverse("mentorship:apply_mentee", args=[batch.slug]), {}).text
+
+    summary = html[html.index('id="error-summary"') : html.index("</div>", html.index('id="error-summary"'))]
+    assert "6 problems to fix:" in summary
+    assert '<a href="#areas">Choose at least one Area and give it a rank.</a>' in summary
+    assert '<a href="#id_goals">What do you hope to achieve?: This field is required.</a>' in summary
+    assert '<a href="#id_languages">Languages you can be mentored in: This field is required.</a>' in summary
+    assert summary.count("<li>") == 6
+    assert 'fieldset id="id_languages" aria-invalid="true"' in html
