@@ -1,10 +1,12 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from community.members.fields import SingleLineFieldsMixin
 from community.workshops.enums import SEATED_STATUSES, RegistrationStatus
 from community.workshops.models import Registration, Workshop, WorkshopSpeaker
 from community.workshops.services import promote_waitlisted
@@ -34,8 +36,17 @@ class RegistrationInline(admin.TabularInline):
         return super().get_queryset(request).select_related("member__profile")
 
 
+class WorkshopAdminForm(SingleLineFieldsMixin, forms.ModelForm):
+    single_line_fields = ("title",)
+
+    class Meta:
+        model = Workshop
+        fields = "__all__"  # noqa: DJ007 - the admin lays out the fields; this form only adds a check
+
+
 @admin.register(Workshop)
 class WorkshopAdmin(admin.ModelAdmin):
+    form = WorkshopAdminForm
     inlines = [WorkshopSpeakerInline, RegistrationInline]
     list_display = ["title", "starts_at", "capacity", "confirmed", "waitlisted", "has_recording", "manage_link"]
     list_filter = ["areas"]

@@ -6,6 +6,7 @@ from django.urls import reverse
 from community.chats.forms import BookingForm
 from community.members.models import Profile, User
 from community.podcasts.forms import EpisodeAdminForm
+from community.workshops.admin import WorkshopAdminForm
 from mentorship.forms import BatchForm
 from tests.factories import UserFactory
 
@@ -54,8 +55,9 @@ def test_signup_form_refuses_a_display_name_with_control_characters(client, name
         (BookingForm, {"start": "2030-01-01T10:00:00+00:00", "topic": "CFP\nreview"}, "topic"),
         (BatchForm, {"name": "Spring\x1b[2J"}, "name"),
         (EpisodeAdminForm, {"title": "Operators\x85part two"}, "title"),
+        (WorkshopAdminForm, {"title": "Helm\x0bcharts"}, "title"),
     ],
-    ids=["chat topic", "batch name", "episode title"],
+    ids=["chat topic", "batch name", "episode title", "workshop title"],
 )
 def test_other_one_line_fields_refuse_control_characters(form, data, field):
     assert form(data=data).errors[field] == [MESSAGE]
