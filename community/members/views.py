@@ -101,16 +101,26 @@ def profile_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _mentorship_record(*, profile: Profile, viewer: object) -> list[dict[str, object]]:
     """Completed pairs, naming the other side only where the viewer may see their profile."""
-    visible = set(queries.visible_profiles(viewer=viewer).values_list("pk", flat=True))
-    record = []
+    pairs = []
     for match in mentorship_record(profile.user):
         as_mentor = match.mentor_application.member_id == profile.user_id
         other = (match.mentee_application if as_mentor else match.mentor_application).member.profile
-        record.append(
-            {
-                "batch": match.batch,
-                "role": "Mentor" if as_mentor else "Mentee",
-                "other": other if other.pk in visible else None,
-            }
+        pairs.append((match, as_mentor, other))
+    # Only the profiles this page names are checked, so the page costs the same however many members there are.
+    visible = (
+        set(
+            queries.visible_profiles(viewer=viewer)
+            .filter(pk__in={o.pk for _, _, o in pairs})
+            .values_list("pk", flat=True)
         )
-    return record
+        if pairs
+        else set()
+    )
+    return [
+        {
+            "batch": match.batch,
+            "role": "Mentor" if as_mentor else "Mentee",
+            "other": other if other.pk in visible else None,
+        }
+        for match, as_mentor, other in pairs
+    ]

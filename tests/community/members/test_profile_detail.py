@@ -110,3 +110,22 @@ def test_code_of_conduct_names_the_configured_contact(client, settings):
     body = client.get("/code-of-conduct/").content.decode()
 
     assert 'href="mailto:conduct@wicn.example.org"' in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("members", [1, 30])
+def test_profile_page_queries_do_not_grow_with_the_number_of_members(client, django_assert_max_num_queries, members):
+    shown = UserFactory(profile__display_name="Grace Hopper", profile__visibility="public")
+    UserFactory.create_batch(members - 1, profile__visibility="public")
+    with django_assert_max_num_queries(12) as captured:
+        response = client.get(shown.profile.get_absolute_url())
+
+    assert response.status_code == 200
+    assert "Grace Hopper" in response.content.decode()
+    narrowing = ('"members_profile"."slug" = ', '"members_profile"."id" IN (', '"members_profile"."id" = ')
+    unbounded = [
+        q["sql"]
+        for q in captured.captured_queries
+        if 'FROM "members_profile"' in q["sql"] and not any(term in q["sql"] for term in narrowing)
+    ]
+    assert unbounded == []
