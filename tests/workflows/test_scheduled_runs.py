@@ -166,7 +166,7 @@ def test_dag_page_says_who_cancelled_a_run(stamped, client):
     services.cancel_dag_run(run=run, by=builder)
     client.force_login(builder)
     page = client.get(reverse("workflows:dag_detail", args=[dag.dag_id])).content.decode()
-    assert "Cancelled</span> <small>Cancelled by " in page
+    assert 'Cancelled</span> <small class="wrap-anywhere">Cancelled by ' in page
 
 
 def test_dag_list_names_the_next_scheduled_manual_run(stamped, client):

@@ -148,5 +148,5 @@ def test_scheduled_run_reports_the_month_before_its_interval_end(workflows, sett
     )
     assert _run(workflows, run).state == DagRunState.SUCCESS
     assert list(MonthlyReport.objects.values_list("month", flat=True)) == [Month(2025, 3).first_day]
-    assert DagRun.objects.get().params == {"month": "", "resend": False}
+    assert DagRun.objects.get(pk=run.pk).params == {"month": "", "resend": False}
     assert TaskInstance.objects.get(run=run, task_id="compile_monthly_report").state == TaskState.SUCCESS
