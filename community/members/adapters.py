@@ -9,11 +9,11 @@ from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
-from allauth.socialaccount.models import SocialLogin
+from allauth.socialaccount.models import SocialApp, SocialLogin
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.mail import EmailMultiAlternatives
 from django.forms import Form
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.html import strip_tags
 
 from community.members import services
@@ -64,6 +64,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def get_app(self, request: HttpRequest, provider: str, client_id: str | None = None) -> SocialApp:
+        """A provider with no app configured (no client id and secret) is not offered, so its
+        addresses (`/accounts/github/login/`, its callback) answer 404 instead of a server error."""
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise Http404(f"Signing in with {provider} is not set up on this site.") from None
+
     def save_user(self, request: HttpRequest, sociallogin: SocialLogin, form: Form | None = None) -> User:  # type: ignore[override]
         user = super().save_user(request, sociallogin, form=form)
         services.ensure_profile(user=user)

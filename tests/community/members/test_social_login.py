@@ -85,3 +85,14 @@ def test_social_signup_form_is_prefilled_with_the_providers_name():
     initial = SocialAccountAdapter().get_signup_form_initial_data(sociallogin)
 
     assert initial["display_name"] == "Octo Cat"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/accounts/github/login/", "/accounts/google/login/", "/accounts/github/login/callback/"]
+)
+def test_provider_that_is_not_configured_answers_not_found(client, settings, path):
+    settings.SOCIALACCOUNT_PROVIDERS = {}
+
+    assert client.get(path).status_code == 404
+    assert client.post(path).status_code == 404
