@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from community.members.permissions import builder_required
 from workflows import queries, services
+from workflows.conf import workflows_settings
 from workflows.dagbag import get_dagbag
 from workflows.enums import DagRunState
 from workflows.errors import DagNotFound, InvalidParams, WorkflowError
@@ -42,7 +43,13 @@ def dag_list(request: HttpRequest) -> HttpResponse:
         }
         for dag_id in dag_ids
     ]
-    return render(request, "workflows/dag_list.html", {"rows": rows, "import_errors": bag.import_errors})
+    context = {"rows": rows, "import_errors": bag.import_errors, "cron_zone": _cron_zone()}
+    return render(request, "workflows/dag_list.html", context)
+
+
+def _cron_zone() -> str:
+    """The zone cron lines are read in, named beside each one: the viewer's own zone may differ."""
+    return str(workflows_settings.TIME_ZONE)
 
 
 def _grid_context(dag: DAG) -> dict[str, object]:
@@ -63,6 +70,7 @@ def dag_detail(request: HttpRequest, dag_id: str) -> HttpResponse:
         **_grid_context(dag),
         "record": record,
         "schedule": describe_schedule(dag.schedule or ""),
+        "cron_zone": _cron_zone(),
         "trigger_form": TriggerForm(dag=dag),
     }
     return render(request, "workflows/dag_detail.html", context)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from tests.factories import BuilderFactory, UserFactory
 from tests.workflows.factories import DagRunFactory, TaskInstanceFactory, TaskTryFactory
 from tests.workflows.support import install_dags
-from workflows import dagbag
+from workflows import dagbag, services
 from workflows.dagbag import DagBag, ImportFailure
 from workflows.enums import DagRunState, TaskState
 from workflows.models import DagRecord, DagRun, TaskInstance
@@ -186,3 +186,35 @@ def test_run_grid_is_a_table_of_its_own_class_scrolling_inside_its_wrapper(clien
 
     assert 'class="grid"' not in html
     assert re.search(r'<div class="overflow-auto">\s*<table class="run-grid">', html)
+
+
+def test_dag_pages_name_the_zone_of_the_cron_line_and_of_the_next_run(client, monkeypatch, settings):
+    settings.WORKFLOWS_TIME_ZONE = "UTC"
+    d = DAG("nightly", schedule="30 3 * * *", start_date=datetime(2025, 1, 1, tzinfo=UTC))
+    with d:
+        task(lambda: None).override(task_id="noop")()
+    install_dags(monkeypatch, d)
+    services.sync_dag_records(bag=DagBag(dags={"nightly": d}))
+    client.force_login(BuilderFactory(profile__time_zone="Europe/Berlin"))
+
+    for url in (reverse("workflows:dag_list"), reverse("workflows:dag_detail", args=["nightly"])):
+        html = client.get(url).content.decode()
+        assert "At 03:30 AM (UTC) <code>30 3 * * *</code>" in html
+        assert ":30 (Europe/Berlin)</time>" in html  # the next run, 04:30 or 05:30 in Berlin
+
+
+def test_pause_control_shows_the_state_and_offers_the_action(client, monkeypatch):
+    d = DAG("nightly", schedule="30 3 * * *", start_date=datetime(2025, 1, 1, tzinfo=UTC))
+    with d:
+        task(lambda: None).override(task_id="noop")()
+    install_dags(monkeypatch, d)
+    client.force_login(BuilderFactory())
+
+    active = client.get(reverse("workflows:dag_list")).content.decode()
+    assert '<span class="state state-success">Active</span>' in active
+    assert ">Pause</button>" in active
+    assert "Active · pause" not in active
+    client.post(reverse("workflows:set_paused", args=["nightly"]), {"paused": "on"})
+    paused = client.get(reverse("workflows:dag_list")).content.decode()
+    assert '<span class="state state-paused">Paused</span>' in paused
+    assert ">Resume</button>" in paused
