@@ -1,6 +1,7 @@
 """Podcasting 2.0 JSON chapters (https://github.com/Podcastindex-org/podcast-namespace/blob/main/chapters/jsonChapters.md)."""
 
 from typing import Any
+from urllib.parse import urlsplit
 
 CHAPTERS_VERSION = "1.2.0"
 CHAPTERS_MIME_TYPE = "application/json+chapters"
@@ -29,6 +30,19 @@ def normalise_chapters(data: Any) -> dict[str, Any]:
         title = chapter.get("title")
         if not isinstance(title, str) or not title.strip():
             raise ChaptersError(f"Chapter {number} needs a “title”.")
+        for key in ("url", "img"):
+            if key in chapter and not _is_web_address(chapter[key]):
+                raise ChaptersError(
+                    f"Chapter {number}: “{key}” must be a web address starting with https:// or http://."
+                )
         previous = start
         chapters.append(chapter)
     return {**data, "version": str(data.get("version", CHAPTERS_VERSION)), "chapters": chapters}
+
+
+def _is_web_address(value: Any) -> bool:
+    # Podcast apps open a chapter's link: anything but http(s) (javascript:, data:, file:) is refused.
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value.strip())
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)

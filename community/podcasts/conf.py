@@ -35,6 +35,11 @@ class PodcastSettings:
         )
 
     @property
+    def MAX_AUDIO_BYTES(self) -> int:
+        """Largest audio file builders may upload (500 MiB: a long episode in good quality)."""
+        return int(self._get("MAX_AUDIO_BYTES", 500 * 1024 * 1024))
+
+    @property
     def LANGUAGE(self) -> str:
         """RSS language code of the show."""
         return self._get("LANGUAGE", "en")

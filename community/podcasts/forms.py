@@ -5,7 +5,9 @@ from django import forms
 
 from community.members.fields import SingleLineFieldsMixin
 from community.podcasts.chapters import ChaptersError, normalise_chapters
+from community.podcasts.conf import app_settings
 from community.podcasts.models import Episode
+from community.podcasts.validators import validate_audio_upload
 
 AUDIO_TYPES = {"audio/mpeg", "audio/mp4", "audio/x-m4a", "audio/aac", "audio/ogg", "audio/opus", "audio/wav",
                "audio/x-wav", "audio/flac", "video/mp4"}  # fmt: skip
@@ -54,7 +56,11 @@ class EpisodeAdminForm(SingleLineFieldsMixin, forms.ModelForm):
             self.add_error("audio_url", "Give the audio as a URL or upload the file.")
             return cleaned
         if upload is not None:
-            mimetype = getattr(upload, "content_type", "") or mimetypes.guess_type(upload.name)[0] or ""
+            try:
+                mimetype = validate_audio_upload(upload, max_bytes=app_settings.MAX_AUDIO_BYTES)
+            except forms.ValidationError as exc:
+                self.add_error("audio_file", exc)
+                return cleaned
             cleaned["audio_length"] = upload.size
             cleaned["audio_type"] = mimetype
         else:

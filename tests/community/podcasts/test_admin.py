@@ -61,7 +61,51 @@ def test_admin_form_without_audio_is_refused():
 def test_admin_form_non_audio_upload_is_refused():
     upload = SimpleUploadedFile("notes.pdf", b"%PDF", content_type="application/pdf")
     form = EpisodeAdminForm(data=form_data(), files={"audio_file": upload})
-    assert "is not an audio type" in form.errors["audio_file"][0]
+    assert form.errors["audio_file"] == ["Upload the audio as an MP3, M4A, AAC, Ogg/Opus, WAV or FLAC file."]
+
+
+@pytest.mark.django_db
+def test_admin_form_refuses_a_file_named_mp3_whose_content_is_not_audio():
+    # The browser's type follows the name; the bytes decide.
+    upload = SimpleUploadedFile("ep.mp3", b"%PDF-1.7\n" + b"\0" * 100, content_type="audio/mpeg")
+    form = EpisodeAdminForm(data=form_data(), files={"audio_file": upload})
+    assert form.errors["audio_file"] == [
+        "This file is not audio podcast apps can play (its content is not MP3, M4A or Ogg)."
+    ]
+
+
+@pytest.mark.django_db
+def test_admin_form_takes_the_audio_type_from_the_content(settings):
+    m4a = SimpleUploadedFile("ep.m4a", b"\0\0\0\x20ftypM4A " + b"\0" * 100, content_type="audio/mpeg")
+    form = EpisodeAdminForm(data=form_data(), files={"audio_file": m4a})
+    assert form.is_valid(), form.errors
+    assert form.save().audio_type == "audio/mp4"
+
+
+@pytest.mark.django_db
+def test_admin_form_refuses_audio_over_the_size_limit(settings):
+    settings.PODCAST_MAX_AUDIO_BYTES = 2 * 1024 * 1024
+    audio = SimpleUploadedFile("ep.mp3", b"ID3" + b"\0" * (3 * 1024 * 1024), content_type="audio/mpeg")
+    form = EpisodeAdminForm(data=form_data(), files={"audio_file": audio})
+    assert form.errors["audio_file"] == ["The audio file is larger than 2 MB."]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "data:text/html,hi", "file:///etc/passwd", "//no-scheme"])
+def test_admin_form_refuses_chapter_links_that_are_not_web_addresses(link):
+    chapters = f'[{{"startTime": 0, "title": "Intro", "url": "{link}"}}]'
+    data = form_data(audio_url="https://cdn.example.org/ep.mp3", audio_length="1234", chapters=chapters)
+    form = EpisodeAdminForm(data=data)
+    assert form.errors["chapters"] == ["Chapter 1: “url” must be a web address starting with https:// or http://."]
+
+
+@pytest.mark.django_db
+def test_admin_form_accepts_chapter_links_to_web_addresses():
+    chapters = (
+        '[{"startTime": 0, "title": "Intro", "url": "https://example.org/notes", "img": "https://example.org/a.png"}]'
+    )
+    data = form_data(audio_url="https://cdn.example.org/ep.mp3", audio_length="1234", chapters=chapters)
+    assert EpisodeAdminForm(data=data).is_valid()
 
 
 @pytest.mark.django_db
