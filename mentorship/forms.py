@@ -31,7 +31,8 @@ class ApplicationFields(forms.Form):
         self.fields["time_zone"].choices = time_zone_choices()
 
 
-class MentorApplicationForm(ApplicationFields):
+class MentorApplicationForm(SingleLineFieldsMixin, ApplicationFields):
+    single_line_fields = ("current_role",)
     areas = forms.ModelMultipleChoiceField(
         queryset=Area.objects.all(), widget=forms.CheckboxSelectMultiple, label="Areas you can help with"
     )

@@ -12,8 +12,17 @@ from community.workshops.models import Registration, Workshop, WorkshopSpeaker
 from community.workshops.services import promote_waitlisted
 
 
+class WorkshopSpeakerForm(SingleLineFieldsMixin, forms.ModelForm):
+    single_line_fields = ("name", "affiliation")
+
+    class Meta:
+        model = WorkshopSpeaker
+        fields = ["profile", "name", "affiliation", "position"]
+
+
 class WorkshopSpeakerInline(admin.TabularInline):
     model = WorkshopSpeaker
+    form = WorkshopSpeakerForm
     extra = 1
     raw_id_fields = ["profile"]
     fields = ["profile", "name", "affiliation", "position"]

@@ -6,8 +6,8 @@ from django.urls import reverse
 from community.chats.forms import BookingForm
 from community.members.models import Profile, User
 from community.podcasts.forms import EpisodeAdminForm
-from community.workshops.admin import WorkshopAdminForm
-from mentorship.forms import BatchForm
+from community.workshops.admin import WorkshopAdminForm, WorkshopSpeakerForm
+from mentorship.forms import BatchForm, MentorApplicationForm
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,8 +56,11 @@ def test_signup_form_refuses_a_display_name_with_control_characters(client, name
         (BatchForm, {"name": "Spring\x1b[2J"}, "name"),
         (EpisodeAdminForm, {"title": "Operators\x85part two"}, "title"),
         (WorkshopAdminForm, {"title": "Helm\x0bcharts"}, "title"),
+        (WorkshopSpeakerForm, {"name": "Kelsey\nHightower"}, "name"),
+        (WorkshopSpeakerForm, {"name": "Kelsey", "affiliation": "Acme\x1f"}, "affiliation"),
+        (MentorApplicationForm, {"current_role": "Staff engineer\nat Acme"}, "current_role"),
     ],
-    ids=["chat topic", "batch name", "episode title", "workshop title"],
+    ids=["chat topic", "batch name", "episode title", "workshop title", "speaker", "affiliation", "mentor role"],
 )
 def test_other_one_line_fields_refuse_control_characters(form, data, field):
     assert form(data=data).errors[field] == [MESSAGE]
