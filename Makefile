@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 ONLY ?=
 PYTEST_ARGS ?=
 KUBE_NAMESPACE ?= default
+WEB_PORT ?= 8000
 
 .DEFAULT_GOAL := help
 .PHONY: help setup deps run web scheduler worker test lint format typecheck bench test-cluster test-cluster-stop clean run-kube lock
@@ -35,6 +36,10 @@ setup: deps
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input -v 0
 	$(BIN)/python manage.py seed_demo
+
+# The site's links (pages, emails, calendar files, the feed) follow the port make run really serves.
+run run-kube: export WEB_PORT := $(WEB_PORT)
+run run-kube: export SITE_URL ?= http://127.0.0.1:$(WEB_PORT)
 
 run: setup
 	$(BIN)/honcho start -f Procfile.dev

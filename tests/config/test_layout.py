@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from tests.factories import BuilderFactory, UserFactory
@@ -44,3 +46,16 @@ def test_anonymous_navigation_offers_login_back_to_the_same_page(client):
 
     assert 'href="/accounts/login/?next=/members/"' in body
     assert 'href="/accounts/signup/"' in body
+
+
+def test_make_run_serves_the_address_readme_gives_and_links_follow_it():
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+    procfile = (root / "Procfile.dev").read_text()
+    makefile = (root / "Makefile").read_text()
+
+    assert "start the site at http://127.0.0.1:8000" in readme
+    # honcho hands every process PORT=5000; the site binds its own variable, 8000 unless told otherwise.
+    assert "runserver 127.0.0.1:${WEB_PORT:-8000}" in procfile
+    assert "WEB_PORT ?= 8000" in makefile
+    assert "run run-kube: export SITE_URL ?= http://127.0.0.1:$(WEB_PORT)" in makefile
