@@ -38,6 +38,3 @@ class RunReportForm(forms.Form):
         except MonthNotOver as exc:
             raise forms.ValidationError(exc.message) from None
         return month
-
-    def params(self) -> dict[str, Any]:
-        return {"month": str(self.cleaned_data["month"]), "resend": self.cleaned_data["resend"]}

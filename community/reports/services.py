@@ -15,7 +15,7 @@ from community.notifications.models import Notification
 from community.notifications.queries import users_accepting
 from community.notifications.services import queue_email
 from community.reports.conf import app_settings
-from community.reports.errors import InvalidMonth, MonthNotOver
+from community.reports.errors import InvalidMonth, MonthNotOver, ReportError
 from community.reports.figures import compute_figures
 from community.reports.models import MonthlyReport
 from community.reports.months import Month
@@ -121,3 +121,26 @@ def email_report(*, month: Month, resend_tag: str = "") -> int:
         if recipients:
             MonthlyReport.objects.filter(pk=report.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
     return queued
+
+
+def request_report_run(*, month: Month, resend: bool, by: User) -> str:
+    """Ask the report job to compile `month` now, emailing builders again when `resend`; return the run's id.
+
+    Side effects: creates a manual run of the community_report DAG (the scheduler runs it). Raises
+    ReportError when the job is not loaded or refuses the request.
+    """
+    # Imported here: the engine's DAG registry loads this app's dags.py, which imports this module.
+    from community.reports.dags import DAG_ID
+    from workflows import services as workflow_services
+    from workflows.dagbag import get_dagbag
+    from workflows.errors import DagNotFound, WorkflowError
+
+    try:
+        run = workflow_services.trigger_dag(
+            dag=get_dagbag().get(DAG_ID), params={"month": str(month), "resend": resend}, triggered_by=by
+        )
+    except DagNotFound:
+        raise ReportError("The report job is not loaded right now; the Workflows page shows why.") from None
+    except WorkflowError as exc:
+        raise ReportError(str(exc)) from exc
+    return run.run_id

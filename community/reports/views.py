@@ -11,13 +11,11 @@ from community.members.permissions import builder_required
 from community.reports import queries
 from community.reports.conf import app_settings
 from community.reports.dags import DAG_ID
+from community.reports.errors import ReportError
 from community.reports.forms import RunReportForm
 from community.reports.months import Month
 from community.reports.presentation import headline_columns, headline_values, report_tables, section_chart
-from community.reports.services import month_label
-from workflows import services as workflow_services
-from workflows.dagbag import get_dagbag
-from workflows.errors import DagNotFound, InvalidParams, WorkflowError
+from community.reports.services import month_label, request_report_run
 
 
 @builder_required
@@ -25,19 +23,13 @@ def report_list(request: HttpRequest) -> HttpResponse:
     """GET: past reports, newest first. POST: run the report job for a month."""
     form = RunReportForm(request.POST or None, zone=app_settings.TIME_ZONE)
     if request.method == "POST" and form.is_valid():
+        month = form.cleaned_data["month"]
         try:
-            run = workflow_services.trigger_dag(
-                dag=get_dagbag().get(DAG_ID), params=form.params(), triggered_by=request.user
-            )
-        except DagNotFound:
-            form.add_error(None, "The report job is not loaded right now; the Workflows page shows why.")
-        except InvalidParams as exc:
-            form.add_error(None, str(exc))
-        except WorkflowError as exc:
-            form.add_error(None, str(exc))
+            run_id = request_report_run(month=month, resend=form.cleaned_data["resend"], by=request.user)
+        except ReportError as exc:
+            form.add_error(None, exc.message)
         else:
-            label = month_label(form.cleaned_data["month"])
-            messages.success(request, f"The report for {label} is being compiled ({run.run_id}).")
+            messages.success(request, f"The report for {month_label(month)} is being compiled ({run_id}).")
             return redirect("reports:list")
     columns = headline_columns()
     rows = [(report, headline_values(report.figures, columns)) for report in queries.reports_newest_first()]
