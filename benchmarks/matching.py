@@ -210,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"BENCH matching_adversarial_10k_seconds {adversarial_seconds:.2f} s")
     print(f"BENCH matching_direct_10k_seconds {direct_seconds:.2f} s")
+    print(f"BENCH matching_adversarial_over_direct {adversarial_seconds / direct_seconds:.2f} x")
     print(f"BENCH matching_adversarial_10k_total_score {adversarial.total_score:.2f} points")
     return 0
 

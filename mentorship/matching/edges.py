@@ -132,28 +132,39 @@ def _scan_block(
     return Edges(chunk[local].astype(np.int32), col.astype(np.int32), score, top), stage
 
 
-def best_per_mentor(edges: Edges, *, capacity: IntArray, per_place: int, extra: int) -> npt.NDArray[np.bool_]:
-    """Each mentor's `per_place * capacity + extra` best-scoring edges (ties broken arbitrarily).
+def best_per_mentor(
+    mentor: npt.NDArray[np.int32], score: IntArray, *, capacity: IntArray, per_place: int, extra: int
+) -> npt.NDArray[np.bool_]:
+    """For edges given by their `mentor` and non-negative `score`, each mentor's
+    `per_place * capacity + extra` best-scoring ones (ties broken arbitrarily).
 
     Scores are bucketed to find, per mentor, the bucket where that count is reached: edges above it
     are all kept, and the bucket itself is cut to size in edge order. No sort of all edges needed.
     """
-    chosen = np.zeros(len(edges), dtype=np.bool_)
-    if not len(edges):
+    chosen = np.zeros(mentor.shape[0], dtype=np.bool_)
+    if not mentor.shape[0]:
         return chosen
     n_mentors = capacity.shape[0]
     buckets = 1024
-    mentor = edges.mentor.astype(np.int64)
-    bucket = edges.score * buckets // (int(edges.score.max()) + 1)
-    counts = np.bincount(mentor * buckets + bucket, minlength=n_mentors * buckets).reshape(n_mentors, buckets)
+    # In place and in 32 bits where the values allow: on millions of edges each fresh temporary
+    # costs more in page faults than in arithmetic.
+    bucket = score * buckets
+    bucket //= int(score.max()) + 1
+    bucket = bucket.astype(np.int32)
+    key = mentor.astype(np.int32) * np.int32(buckets)
+    key += bucket
+    counts = np.bincount(key, minlength=n_mentors * buckets).reshape(n_mentors, buckets)
+    del key
     above = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]  # above[j, b]: edges of j in bucket b or higher
     wanted = per_place * capacity + extra
     cut = np.maximum((above >= wanted[:, None]).sum(axis=1) - 1, 0)
     strictly_above = np.where(cut + 1 < buckets, above[np.arange(n_mentors), np.minimum(cut + 1, buckets - 1)], 0)
-    chosen[bucket > cut[mentor]] = True
-    at_cut = np.flatnonzero(bucket == cut[mentor])
+    edge_cut = cut.astype(np.int32)[mentor]
+    chosen[bucket > edge_cut] = True
+    at_cut = np.flatnonzero(bucket == edge_cut)
+    del edge_cut
     order = at_cut[np.argsort(mentor[at_cut], kind="stable")]
-    sorted_mentor = mentor[order]
+    sorted_mentor = mentor[order].astype(np.int64)
     rank = np.arange(order.shape[0]) - np.searchsorted(sorted_mentor, sorted_mentor, side="left")
     chosen[order[rank < (wanted - strictly_above)[sorted_mentor]]] = True
     return chosen

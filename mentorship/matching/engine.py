@@ -71,7 +71,7 @@ def match(
     # The solver starts from each mentee's and each mentor's best few edges; it proves the result
     # optimal over all of them (see solver), so these sizes tune speed only.
     edge_top = edges.top | best_per_mentor(
-        edges, capacity=np.maximum(capacity, 0), per_place=START_PER_PLACE, extra=START_EXTRA
+        edges.mentor, edges.score, capacity=np.maximum(capacity, 0), per_place=START_PER_PLACE, extra=START_EXTRA
     )
     edge_top = edge_top[open_edge]
     # Solve over the free mentees only: their positions in free_rows are the solver's node numbers.

@@ -12,7 +12,7 @@ import pytest
 from scipy.optimize import linear_sum_assignment
 
 from mentorship.matching import Mentee, Mentor, Options, UnmatchedReason, match, score_matrix
-from mentorship.matching.solver import max_score_assignment, solve_flow
+from mentorship.matching.solver import DIRECT_BUDGET, max_score_assignment, solve_flow
 from tests.mentorship.matching.instances import REFERENCE, random_instance, violations
 
 OPTIONS = Options(reference_date=REFERENCE, min_overlap_hours=2)
@@ -197,16 +197,19 @@ def test_total_is_optimal_when_a_review_pins_and_forbids_pairs_of_the_same_mente
     ]
 
 
-def test_solver_goes_straight_to_the_whole_graph_when_everyone_wants_the_same_few_mentors(monkeypatch) -> None:
-    """Nearly every left-out edge violates the certificate: pruning gives up after one solve, no rounds follow."""
+def hub_instance(
+    n_mentees: int = 2000, n_mentors: int = 200, hubs: int = 4
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every mentee's best pairs point at a few single-place hubs, so nearly everyone is left to the rest."""
     rng = np.random.default_rng(5)
-    n_mentees, n_mentors, hubs = 600, 120, 4
     mentee = np.repeat(np.arange(n_mentees, dtype=np.int32), n_mentors)
     mentor = np.tile(np.arange(n_mentors, dtype=np.int32), n_mentees)
-    # The hubs score best for everyone; their single places leave nearly everyone to the others.
     score = np.where(mentor < hubs, 100, rng.integers(1, 60, size=mentee.shape[0])).astype(np.int64)
     capacity = np.ones(n_mentors, dtype=np.int64)
-    start = mentor < 2
+    return n_mentees, capacity, mentee, mentor, score, mentor < 2
+
+
+def counting_solves(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     solves: list[int] = []
 
     def counted(**kwargs: np.ndarray) -> np.ndarray:
@@ -214,6 +217,14 @@ def test_solver_goes_straight_to_the_whole_graph_when_everyone_wants_the_same_fe
         return solve_flow(**kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr("mentorship.matching.solver.solve_flow", counted)
+    return solves
+
+
+def test_solver_proves_the_optimum_cheaply_when_everyone_wants_the_same_few_mentors(monkeypatch) -> None:
+    """The crowded mentors' prices rise within a few rounds, so the rounds together solve far fewer
+    edges than one direct solve of the whole graph, and the total is the direct solve's."""
+    n_mentees, capacity, mentee, mentor, score, start = hub_instance()
+    solves = counting_solves(monkeypatch)
     certified = max_score_assignment(
         n_mentees=n_mentees, capacity=capacity, mentee=mentee, mentor=mentor, score=score, start=start
     )
@@ -223,4 +234,23 @@ def test_solver_goes_straight_to_the_whole_graph_when_everyone_wants_the_same_fe
         return int(score[assignment[mentee] == mentor].sum())
 
     assert total(certified) == total(full)
-    assert solves == [int(start.sum()), score.shape[0]]
+    assert score.shape[0] not in solves
+    assert sum(solves) <= DIRECT_BUDGET * score.shape[0]
+
+
+def test_solver_solves_the_whole_graph_once_the_rounds_use_up_their_budget(monkeypatch) -> None:
+    """However the rounds go, they never cost more than their share of a direct solve before it."""
+    n_mentees, capacity, mentee, mentor, score, start = hub_instance()
+    monkeypatch.setattr("mentorship.matching.solver.DIRECT_BUDGET", 0.01)
+    solves = counting_solves(monkeypatch)
+    certified = max_score_assignment(
+        n_mentees=n_mentees, capacity=capacity, mentee=mentee, mentor=mentor, score=score, start=start
+    )
+    full = solve_flow(n_mentees=n_mentees, capacity=capacity, mentee=mentee, mentor=mentor, score=score)
+
+    def total(assignment: np.ndarray) -> int:
+        return int(score[assignment[mentee] == mentor].sum())
+
+    assert total(certified) == total(full)
+    assert solves[-1] == score.shape[0]
+    assert sum(solves[:-1]) <= 0.01 * score.shape[0]
