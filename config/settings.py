@@ -269,6 +269,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fix-up closes the database connection around every task unless this is set; the
+# workflow engine's task keeps it instead (see workflows.tasks), as a reconnect costs more than a short try.
+CELERY_DB_REUSE_MAX = 1_000_000
 
 # Workflows -----------------------------------------------------------------
 WORKFLOWS_EXECUTORS = env.list("WORKFLOWS_EXECUTORS", default=["local"])

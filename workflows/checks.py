@@ -24,7 +24,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         )
     for name in executors:
         if name == "kubernetes":
-            continue  # checked below; its module may arrive with its own engineer's work
+            continue  # its settings are checked below; its client is imported only when it starts
         try:
             executor_class(name)
         except ExecutorNotFound as exc:
@@ -71,4 +71,19 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="workflows.W001",
             )
         )
+    if "celery" in executors and not _celery_reuses_connections():
+        messages.append(
+            Warning(
+                "Celery workers will open a new database connection for every try.",
+                hint="Set CELERY_DB_REUSE_MAX (e.g. 1000000) so Celery's Django fix-up keeps the connection; the "
+                "engine still closes it after WORKFLOWS_WORKER_CONN_MAX_AGE seconds or when it breaks.",
+                id="workflows.W002",
+            )
+        )
     return messages
+
+
+def _celery_reuses_connections() -> bool:
+    from celery import current_app
+
+    return bool(current_app.conf.get("CELERY_DB_REUSE_MAX"))

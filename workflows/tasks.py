@@ -26,14 +26,21 @@ logger = logging.getLogger(__name__)
 @worker_init.connect
 @worker_process_init.connect
 def keep_database_connections(**kwargs: Any) -> None:
-    """Let a worker process keep its database connection between tries.
+    """Let a worker process keep its database connection between tries for WORKFLOWS_WORKER_CONN_MAX_AGE.
 
-    Celery's Django fix-up closes connections older than CONN_MAX_AGE around every task; at the
-    site's default of 0 that is a new PostgreSQL connection (tens of milliseconds) per try.
+    A new PostgreSQL connection costs more than a short try. Celery's Django fix-up closes every
+    connection around every task unless CELERY_DB_REUSE_MAX is set (check workflows.W002); with it
+    set, `_recycle_database_connections` gives the connections their age limit and health check.
     """
     max_age = workflows_settings.WORKER_CONN_MAX_AGE
     for connection in connections.all(initialized_only=False):
         connection.settings_dict["CONN_MAX_AGE"] = max_age
+
+
+def _recycle_database_connections() -> None:
+    # What Django does between requests: drop a connection past its age or one an error broke.
+    for connection in connections.all(initialized_only=True):
+        connection.close_if_unusable_or_obsolete()
 
 
 def _pid_alive(pid: int | None) -> bool:
@@ -84,6 +91,7 @@ def fail_if_lost(*, ti_id: int, try_number: int) -> bool:
 @shared_task(name="workflows.run_try", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def run_try_task(ti_id: int, try_number: int) -> str:
     """Run one try in this worker process, through the one runner every executor uses."""
+    _recycle_database_connections()
     result = run_try(ti_id, try_number)
     if not result.claimed and fail_if_lost(ti_id=ti_id, try_number=try_number):
         logger.warning("task instance %s try %s was lost with its worker; failed for retry", ti_id, try_number)

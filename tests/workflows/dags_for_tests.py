@@ -42,6 +42,26 @@ with DAG("sigkill") as sigkill:
 with DAG("celery_chain") as celery_chain:
     double.override(executor="celery")(start.override(executor="celery")())
 
+
+@task
+def database_session():
+    """Which worker process ran this try, and over which PostgreSQL connection (its server process)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+    return {"worker": os.getpid(), "backend": backend}
+
+
+with DAG("celery_sessions") as celery_sessions:
+    previous = None
+    for i in range(6):
+        current = database_session.override(task_id=f"session_{i}", executor="celery")()
+        if previous is not None:
+            previous >> current
+        previous = current
+
 with DAG("celery_sigkill") as celery_sigkill:
     die_on_first_try.override(executor="celery")()
 

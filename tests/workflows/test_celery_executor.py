@@ -41,6 +41,19 @@ def test_celery_executor_runs_a_chain_in_the_worker(celery_worker):
     assert os.getpid() not in {t[2] for t in tries}
 
 
+def test_celery_worker_process_keeps_its_database_connection_between_tries(celery_worker):
+    """A reconnect per try would cost more than a short try itself."""
+    run = _run(dags.celery_sessions)
+    assert run.state == DagRunState.SUCCESS, celery_worker.read_text()[-3000:]
+    sessions = list(TaskInstance.objects.filter(run=run).values_list("result", flat=True))
+    backends_by_worker: dict[int, set[int]] = {}
+    for session in sessions:
+        backends_by_worker.setdefault(session["worker"], set()).add(session["backend"])
+    assert {worker: len(backends) for worker, backends in backends_by_worker.items()} == dict.fromkeys(
+        backends_by_worker, 1
+    )
+
+
 def test_celery_worker_lost_mid_task_leads_to_a_retry(celery_worker):
     run = _run(dags.celery_sigkill)
     tries = list(TaskTry.objects.order_by("try_number").values_list("state", "reason"))

@@ -39,3 +39,13 @@ def test_zombie_threshold_too_close_to_heartbeat_is_e006(settings):
 def test_empty_executor_list_is_e002(settings):
     settings.WORKFLOWS_EXECUTORS = []
     assert _ids(settings) == ["workflows.E002"]
+
+
+def test_celery_closing_the_database_connection_after_every_try_is_w002(settings, monkeypatch):
+    from celery import current_app
+
+    settings.WORKFLOWS_EXECUTORS = ["celery"]
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
+    assert _ids(settings) == []
+    monkeypatch.setitem(current_app.conf, "CELERY_DB_REUSE_MAX", None)
+    assert _ids(settings) == ["workflows.W002"]
