@@ -54,3 +54,8 @@ class PauseForm(forms.Form):
 
 class ClearForm(forms.Form):
     downstream = forms.BooleanField(required=False, label="Also re-run every task downstream")
+
+
+class MarkForm(forms.Form):
+    state = forms.ChoiceField(choices=[("success", "Success"), ("failed", "Failed")])
+    downstream = forms.BooleanField(required=False, label="Also mark every task downstream")

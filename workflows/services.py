@@ -496,6 +496,64 @@ def clear_task_instances(*, run: DagRun, dag: DAG, task_ids: Iterable[str], down
     return sorted(ti.task_id for ti in tis)
 
 
+MARKABLE_STATES = (TaskState.SUCCESS, TaskState.FAILED)
+
+
+def mark_task_instances(
+    *, run: DagRun, dag: DAG, task_ids: Iterable[str], state: str, downstream: bool = False
+) -> list[str]:
+    """Set tasks of a run to success or failed by hand (and, optionally, everything downstream).
+
+    For a task that waits (deferred, up for retry, scheduled) or one whose outcome a builder knows
+    better. Its wait ends (the trigger is deleted) and its retries are not used; the run then carries
+    on from the new states: downstream tasks start or are marked upstream_failed, and a run with
+    nothing left to do ends. Raises WorkflowError for an unknown task or state, or for a task that is
+    queued or running (its try would still write its own outcome). Returns the marked task ids.
+    """
+    if state not in MARKABLE_STATES:
+        raise WorkflowError(f"A task can be marked {' or '.join(MARKABLE_STATES)}, not {state!r}.")
+    wanted = set(task_ids)
+    unknown = wanted - set(dag.tasks)
+    if unknown:
+        raise WorkflowError(f"DAG {dag.dag_id!r} has no task {', '.join(sorted(unknown))}")
+    if downstream:
+        wanted |= graph.descendants(dag.downstream, wanted)
+    now = timezone.now()
+    with transaction.atomic():
+        locked_run = DagRun.objects.select_for_update().get(pk=run.pk)
+        if locked_run.state == DagRunState.CANCELLED:
+            raise WorkflowError("This run was cancelled before it started; trigger a new one instead.")
+        existing = {ti.task_id: ti for ti in TaskInstance.objects.select_for_update().filter(run=locked_run)}
+        missing = wanted - set(existing)
+        if missing:
+            _add_task_instances(locked_run, dag, missing)
+            existing = {ti.task_id: ti for ti in TaskInstance.objects.select_for_update().filter(run=locked_run)}
+        tis = [existing[task_id] for task_id in sorted(wanted)]
+        busy = [ti.task_id for ti in tis if ti.state in (TaskState.QUEUED, TaskState.RUNNING)]
+        if busy:
+            raise WorkflowError(
+                f"{', '.join(busy)} is running; wait for it to finish (or time out) before marking it {state}"
+            )
+        for ti in tis:
+            ti.state = state
+            ti.end_date = now
+            ti.next_retry_at = None
+            ti.next_method = ""
+            ti.next_kwargs = None
+        TaskInstance.objects.bulk_update(tis, ["state", "end_date", "next_retry_at", "next_method", "next_kwargs"])
+        Trigger.objects.filter(task_instance__in=tis).delete()
+        if locked_run.state in FINISHED_RUN_STATES:
+            # The run is decided again from the new states. With work left it queues for a run slot
+            # (max_active_runs) as a cleared run does; with none it ends at once below.
+            work_left = len(existing) < len(dag.tasks) or any(t.state not in graph.FINISHED for t in existing.values())
+            locked_run.state = DagRunState.QUEUED if work_left else DagRunState.RUNNING
+            locked_run.end_date = None
+            locked_run.save(update_fields=["state", "end_date"])
+        schedule_run(run_pk=locked_run.pk, dag=dag, now=now)
+        notify_schedulers()
+    return [ti.task_id for ti in tis]
+
+
 def prune_finished_runs(*, older_than: datetime, dry_run: bool = False) -> int:
     """Delete finished runs that ended before `older_than`, with their task instances, tries and logs.
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<str:dag_id>/pause/", views.set_paused, name="set_paused"),
     path("<str:dag_id>/runs/<int:run_pk>/tasks/<str:task_id>/", views.task_instance, name="task_instance"),
     path("<str:dag_id>/runs/<int:run_pk>/tasks/<str:task_id>/clear/", views.clear, name="clear"),
+    path("<str:dag_id>/runs/<int:run_pk>/tasks/<str:task_id>/mark/", views.mark, name="mark"),
 ]

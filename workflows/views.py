@@ -13,7 +13,7 @@ from workflows.conf import workflows_settings
 from workflows.dagbag import get_dagbag
 from workflows.enums import DagRunState
 from workflows.errors import DagNotFound, InvalidParams, WorkflowError
-from workflows.forms import ClearForm, PauseForm, TriggerForm
+from workflows.forms import ClearForm, MarkForm, PauseForm, TriggerForm
 from workflows.models import DagRun, TaskInstance
 from workflows.sdk import DAG
 from workflows.timetables import describe_schedule
@@ -133,6 +133,7 @@ def task_instance(request: HttpRequest, dag_id: str, run_pk: int, task_id: str) 
         "attempt": attempt,
         "tries": list(ti.tries.only("try_number", "state", "task_instance_id")),
         "clear_form": ClearForm(),
+        "mark_form": MarkForm(prefix="mark"),
         "task": dag.tasks.get(task_id),
     }
     return render(request, "workflows/task_instance.html", context)
@@ -153,4 +154,25 @@ def clear(request: HttpRequest, dag_id: str, run_pk: int, task_id: str) -> HttpR
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Cleared {', '.join(cleared)}; they will run again.")
+    return redirect("workflows:task_instance", dag_id=dag_id, run_pk=run_pk, task_id=task_id)
+
+
+@builder_required
+@require_POST
+def mark(request: HttpRequest, dag_id: str, run_pk: int, task_id: str) -> HttpResponse:
+    dag = _dag_or_404(dag_id)
+    run = get_object_or_404(DagRun, pk=run_pk, dag__dag_id=dag_id)
+    form = MarkForm(request.POST, prefix="mark")
+    if not form.is_valid():
+        messages.error(request, "Choose whether to mark the task success or failed.")
+    else:
+        state = form.cleaned_data["state"]
+        try:
+            marked = services.mark_task_instances(
+                run=run, dag=dag, task_ids=[task_id], state=state, downstream=form.cleaned_data["downstream"]
+            )
+        except WorkflowError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Marked {', '.join(marked)} {state}.")
     return redirect("workflows:task_instance", dag_id=dag_id, run_pk=run_pk, task_id=task_id)

@@ -78,6 +78,17 @@ def test_clear_requeues_a_finished_task(dag, capsys):
         call_command("workflows", "clear", "cli_dag", "nope", "greet")
 
 
+def test_mark_sets_a_waiting_task_failed_and_ends_its_run(dag, capsys):
+    run = services.trigger_dag(dag=dag)
+    DagRun.objects.update(state="running")
+    TaskInstance.objects.update(state="deferred")
+    call_command("workflows", "mark", "cli_dag", run.run_id, "greet", "--state", "failed")
+    assert (DagRun.objects.get().state, TaskInstance.objects.get().state) == ("failed", "failed")
+    assert f"marked greet failed in {run.run_id}" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="has no task nope"):
+        call_command("workflows", "mark", "cli_dag", run.run_id, "nope", "--state", "success")
+
+
 def test_run_task_command_for_a_try_that_is_not_queued_does_nothing(dag, capsys):
     run = services.trigger_dag(dag=dag)
     ti = TaskInstance.objects.get(run=run)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from tests.workflows.support import InlineExecutor, install_dags
 from workflows import services
 from workflows.enums import DagRunState, DagRunType, TaskState, TryState
-from workflows.errors import SchedulerAlreadyRunning
+from workflows.errors import SchedulerAlreadyRunning, WorkflowError
 from workflows.executors.base import BaseExecutor, Orphan, Workload
 from workflows.models import DagRecord, DagRun, SchedulerJob, TaskInstance, TaskTry, Trigger
 from workflows.scheduler import Scheduler
@@ -339,3 +339,77 @@ def test_task_left_deferred_can_be_cleared_and_run_again(monkeypatch):
     assert (DagRun.objects.get().state, _states(run)) == (DagRunState.SUCCESS, {"one": TaskState.SUCCESS})
     assert TaskInstance.objects.get().result == 1
     assert Trigger.objects.count() == 0
+
+
+def _left_deferred(monkeypatch, dag):
+    """A run whose first task waits on a trigger that nothing will fire."""
+    bag = install_dags(monkeypatch, dag)
+    run = services.trigger_dag(dag=dag)
+    DagRun.objects.filter(pk=run.pk).update(state=DagRunState.RUNNING)
+    first = next(iter(dag.tasks))
+    ti = TaskInstance.objects.get(run=run, task_id=first)
+    TaskInstance.objects.filter(pk=ti.pk).update(state=TaskState.DEFERRED, try_number=1, next_method="resume")
+    Trigger.objects.create(task_instance=ti, classpath="tests.workflows.test_scheduler._Wait", kwargs={})
+    return bag, run
+
+
+def test_task_left_deferred_marked_failed_ends_its_run_as_failed(monkeypatch):
+    with DAG("stuck_then_failed") as d:
+        one() >> add(1)
+    bag, run = _left_deferred(monkeypatch, d)
+
+    assert services.mark_task_instances(run=run, dag=d, task_ids=["one"], state="failed") == ["one"]
+    _run_until_done(bag, run.pk)
+
+    assert (DagRun.objects.get().state, _states(run)) == (
+        DagRunState.FAILED,
+        {"one": TaskState.FAILED, "add": TaskState.UPSTREAM_FAILED},
+    )
+    assert Trigger.objects.count() == 0
+
+
+def test_task_left_deferred_marked_success_lets_its_downstream_run(monkeypatch):
+    with DAG("stuck_then_success") as d:
+        one() >> add(1)
+    bag, run = _left_deferred(monkeypatch, d)
+
+    services.mark_task_instances(run=run, dag=d, task_ids=["one"], state="success")
+    _run_until_done(bag, run.pk)
+
+    assert (DagRun.objects.get().state, _states(run)) == (
+        DagRunState.SUCCESS,
+        {"one": TaskState.SUCCESS, "add": TaskState.SUCCESS},
+    )
+    assert TaskInstance.objects.get(task_id="add").result == 1
+
+
+def test_marking_a_failed_run_s_tasks_success_with_downstream_ends_it_as_success(monkeypatch):
+    with DAG("failed_then_fixed") as d:
+        boom() >> one()
+    bag = install_dags(monkeypatch, d)
+    run = services.trigger_dag(dag=d)
+    _run_until_done(bag, run.pk)
+    assert DagRun.objects.get().state == DagRunState.FAILED
+
+    marked = services.mark_task_instances(run=run, dag=d, task_ids=["boom"], state="success", downstream=True)
+
+    assert marked == ["boom", "one"]
+    assert (DagRun.objects.get().state, _states(run)) == (
+        DagRunState.SUCCESS,
+        {"boom": TaskState.SUCCESS, "one": TaskState.SUCCESS},
+    )
+
+
+def test_marking_a_running_task_is_refused_and_changes_nothing(monkeypatch):
+    with DAG("busy") as d:
+        one()
+    install_dags(monkeypatch, d)
+    run = services.trigger_dag(dag=d)
+    TaskInstance.objects.filter(run=run).update(state=TaskState.RUNNING)
+
+    with pytest.raises(WorkflowError, match="one is running; wait for it to finish"):
+        services.mark_task_instances(run=run, dag=d, task_ids=["one"], state="failed")
+    with pytest.raises(WorkflowError, match="not 'skipped'"):
+        services.mark_task_instances(run=run, dag=d, task_ids=["one"], state="skipped")
+
+    assert _states(run) == {"one": TaskState.RUNNING}

@@ -55,6 +55,7 @@ def _pages(run):
         ("post", reverse("workflows:set_paused", args=["greetings"])),
         ("get", reverse("workflows:task_instance", kwargs=kwargs)),
         ("post", reverse("workflows:clear", kwargs=kwargs)),
+        ("post", reverse("workflows:mark", kwargs=kwargs)),
     ]
 
 
@@ -170,6 +171,33 @@ def test_clear_from_the_task_page_requeues_the_run(client, finished_run):
     assert response.status_code == 302
     finished_run.refresh_from_db()
     assert (finished_run.state, TaskInstance.objects.get(task_id="hello").state) == ("queued", "none")
+
+
+def test_mark_success_from_the_task_page_queues_the_failed_run_for_the_task_downstream(client, finished_run):
+    client.force_login(BuilderFactory())
+    kwargs = {"dag_id": "greetings", "run_pk": finished_run.pk, "task_id": "hello"}
+    page = client.get(reverse("workflows:task_instance", kwargs=kwargs)).content.decode()
+    assert 'name="mark-state" value="failed"' in page
+
+    response = client.post(reverse("workflows:mark", kwargs=kwargs), {"mark-state": "success"}, follow=True)
+
+    finished_run.refresh_from_db()
+    assert (finished_run.state, TaskInstance.objects.get(task_id="hello").state) == ("queued", "success")
+    assert "Marked hello success." in response.content.decode()
+
+
+def test_mark_with_no_state_or_a_running_task_says_why_and_changes_nothing(client, finished_run):
+    client.force_login(BuilderFactory())
+    kwargs = {"dag_id": "greetings", "run_pk": finished_run.pk, "task_id": "hello"}
+    url = reverse("workflows:mark", kwargs=kwargs)
+
+    assert "Choose whether to mark" in client.post(url, {"mark-state": "maybe"}, follow=True).content.decode()
+    TaskInstance.objects.filter(task_id="hello").update(state="running")
+    page = client.post(url, {"mark-state": "failed"}, follow=True).content.decode()
+
+    assert "hello is running; wait for it to finish" in page
+    assert "its try records its own outcome" in page
+    assert TaskInstance.objects.get(task_id="hello").state == "running"
 
 
 def test_task_page_for_unknown_task_is_404(client, finished_run):

@@ -27,7 +27,7 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
 
 
 class Command(BaseCommand):
-    help = "List, trigger, inspect, clear, test, pause and unpause DAGs."
+    help = "List, trigger, inspect, clear, mark, test, pause and unpause DAGs."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, metavar="action")
@@ -43,6 +43,12 @@ class Command(BaseCommand):
         clear.add_argument("run_id", help="run id as shown by `workflows runs`")
         clear.add_argument("task_id")
         clear.add_argument("--downstream", action="store_true", help="also re-run every task downstream")
+        mark = sub.add_parser("mark", help="set a task of a run to success or failed without running it")
+        mark.add_argument("dag_id")
+        mark.add_argument("run_id", help="run id as shown by `workflows runs`")
+        mark.add_argument("task_id")
+        mark.add_argument("--state", required=True, choices=["success", "failed"])
+        mark.add_argument("--downstream", action="store_true", help="also mark every task downstream")
         test = sub.add_parser("test", help="run one task in this process, without the scheduler")
         test.add_argument("dag_id")
         test.add_argument("task_id")
@@ -93,6 +99,14 @@ class Command(BaseCommand):
             raise CommandError(f"DAG {dag_id!r} has no run {run_id!r}; see `manage.py workflows runs {dag_id}`")
         cleared = services.clear_task_instances(run=run, dag=dag, task_ids=[task_id], downstream=downstream)
         self.stdout.write(f"cleared {', '.join(cleared)} in {run_id}")
+
+    def do_mark(self, *, dag_id: str, run_id: str, task_id: str, state: str, downstream: bool, **options: Any) -> None:
+        dag = get_dagbag().get(dag_id)
+        run = DagRun.objects.filter(dag__dag_id=dag_id, run_id=run_id).first()
+        if run is None:
+            raise CommandError(f"DAG {dag_id!r} has no run {run_id!r}; see `manage.py workflows runs {dag_id}`")
+        marked = services.mark_task_instances(run=run, dag=dag, task_ids=[task_id], state=state, downstream=downstream)
+        self.stdout.write(f"marked {', '.join(marked)} {state} in {run_id}")
 
     def do_test(self, *, dag_id: str, task_id: str, param: list[str], **options: Any) -> None:
         started = timezone.now()
