@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from workflows.executors.base import Event, TryFinished, TryHandedBack, TryLog, TryRunning
 from workflows.models import TaskTry
 from workflows.sdk import DAG
-from workflows.services.tries import append_try_log, fail_try, hand_back_try, task_for_instance
+from workflows.services.tries import append_try_log, hand_back_try, record_executor_outcome, task_for_instance
 
 
 def apply_executor_event(event: Event, *, dags: Mapping[str, DAG]) -> None:
@@ -22,15 +22,11 @@ def apply_executor_event(event: Event, *, dags: Mapping[str, DAG]) -> None:
     elif isinstance(event, TryHandedBack):
         hand_back_try(ti_id=event.task_instance_id, try_number=event.try_number, reason=event.reason)
     elif isinstance(event, TryFinished):
-        task = task_for_instance(event.task_instance_id, dags)
-        if event.state == "success":
-            reason = event.reason or "the process exited without recording an outcome"
-        else:
-            reason = event.reason or "the process failed without recording an outcome"
-        fail_try(
+        record_executor_outcome(
             ti_id=event.task_instance_id,
             try_number=event.try_number,
-            reason=reason,
+            succeeded=event.state == "success",
+            reason=event.reason,
             exit_code=event.exit_code,
-            task=task,
+            task=task_for_instance(event.task_instance_id, dags),
         )

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from workflows.conf import workflows_settings
 from workflows.enums import DagRunState, TaskState, TryState
-from workflows.models import TaskInstance, TaskTry
+from workflows.models import TaskInstance, TaskTry, Trigger
 from workflows.sdk import DAG, BaseOperator
 from workflows.wakeup import notify_schedulers
 
@@ -202,8 +202,6 @@ def defer_try(
     log: str,
 ) -> bool:
     """A running try hands its wait to the triggerer: the try ends as deferred, the instance waits."""
-    from workflows.models import Trigger
-
     now = timezone.now()
     with transaction.atomic():
         ti = TaskInstance.objects.select_for_update().get(pk=ti_id)
@@ -238,6 +236,43 @@ def fail_try(
     If the try has already ended, only a missing exit code or reason is filled in. Returns True if
     the try was failed by this call.
     """
+    return _fail_unless_ended(
+        ti_id=ti_id, try_number=try_number, reason=reason, task=task, exit_code=exit_code, allow_retry=allow_retry
+    )
+
+
+def record_executor_outcome(
+    *,
+    ti_id: int,
+    try_number: int,
+    succeeded: bool,
+    reason: str,
+    exit_code: int | None,
+    task: BaseOperator | None,
+) -> bool:
+    """What an executor saw when the process or pod of a try ended (its TryFinished event).
+
+    The runner records a try's outcome itself; this only adds what the runner could not know, the exit
+    code and, for a try that did not succeed, the reason. A try still queued or running at this point
+    never recorded an outcome, whatever its exit status says, so it fails (with `reason`, or one that
+    says so) and its task instance is retried or failed by policy. Returns True if the try was failed
+    by this call.
+    """
+    if not reason:
+        verb = "exited" if succeeded else "failed"
+        reason = f"the process {verb} without recording an outcome"
+    return _fail_unless_ended(ti_id=ti_id, try_number=try_number, reason=reason, task=task, exit_code=exit_code)
+
+
+def _fail_unless_ended(
+    *,
+    ti_id: int,
+    try_number: int,
+    reason: str,
+    task: BaseOperator | None,
+    exit_code: int | None,
+    allow_retry: bool = True,
+) -> bool:
     now = timezone.now()
     with transaction.atomic():
         ti = TaskInstance.objects.select_for_update().filter(pk=ti_id).first()
