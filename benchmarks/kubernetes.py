@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear me
     from kubernetes import client
 
     from workflows.executors.base import TryFinished, TryRunning, Workload
-    from workflows.executors.kubernetes import KubernetesExecutor
+    from workflows.kubernetes.executor import KubernetesExecutor
 
     namespace = f"bench-{secrets.token_hex(3)}"
     admin: Any = cluster.api_client()  # type: ignore[no-untyped-call]  # test support is untyped

@@ -19,7 +19,7 @@ from django.conf import settings
 BUILTIN_EXECUTORS: dict[str, str] = {
     "local": "workflows.executors.local.LocalExecutor",
     "celery": "workflows.executors.celery.CeleryExecutor",
-    "kubernetes": "workflows.executors.kubernetes.KubernetesExecutor",
+    "kubernetes": "workflows.kubernetes.executor.KubernetesExecutor",
 }
 
 

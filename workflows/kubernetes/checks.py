@@ -17,7 +17,7 @@ from workflows.conf import workflows_settings
 from workflows.kubernetes.conf import DeletePolicy, kubernetes_settings
 from workflows.kubernetes.pods import PodTemplateError, load_pod_template
 
-EXECUTOR_PATH = "workflows.executors.kubernetes.KubernetesExecutor"
+EXECUTOR_PATH = "workflows.kubernetes.executor.KubernetesExecutor"
 
 
 def kubernetes_executor_configured() -> bool:

@@ -82,7 +82,7 @@ def sent_pods(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 @pytest.fixture
 def make_executor(kube_settings: Any, db: None, sent_pods: list[dict[str, Any]]) -> Any:
     """Start KubernetesExecutors whose pods run a short script (hooks.run_script) instead of a try."""
-    from workflows.executors.kubernetes import KubernetesExecutor
+    from workflows.kubernetes.executor import KubernetesExecutor
 
     kube_settings.KUBERNETES_POD_MUTATION_HOOK = "tests.workflows.kubernetes.hooks.run_script"
     started: list[KubernetesExecutor] = []

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from workflows.executors.base import Event, TryFinished, TryRunning, Workload
-from workflows.executors.kubernetes import KubernetesExecutor
+from workflows.kubernetes.executor import KubernetesExecutor
 
 
 def workload(ti: int, try_number: int = 1, *, task_id: str = "t", pod_override: Any = None, **extra: Any) -> Workload:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from workflows.enums import DagRunState
-from workflows.executors.kubernetes import KubernetesExecutor
+from workflows.kubernetes.executor import KubernetesExecutor
 from workflows.models import DagRun
 from workflows.scheduler import Scheduler
 

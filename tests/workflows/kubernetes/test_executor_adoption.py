@@ -11,7 +11,7 @@ from tests.workflows.factories import TaskTryFactory
 from tests.workflows.kubernetes.driver import Driver, running, script, workload
 from workflows.enums import TryState
 from workflows.executors.base import Orphan, TryLog
-from workflows.executors.kubernetes import pod_log_header
+from workflows.kubernetes.executor import pod_log_header
 from workflows.kubernetes.pods import TryIdentity, pod_name
 from workflows.models import TaskTry
 

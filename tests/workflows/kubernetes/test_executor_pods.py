@@ -208,7 +208,7 @@ def test_dead_watcher_is_restarted_and_reported_in_the_log(make_executor, node_a
     driver = Driver(executor)
     executor.watcher.stop()
 
-    with caplog.at_level(logging.ERROR, logger="workflows.executors.kubernetes"):
+    with caplog.at_level(logging.ERROR, logger="workflows.kubernetes.executor"):
         executor.queue(workload(1))
         outcome = driver.finish((1, 1))[(1, 1)]
 
