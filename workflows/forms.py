@@ -6,7 +6,8 @@ from typing import Any
 
 from django import forms
 
-from workflows.sdk import DAG, Param
+from workflows.params import Param
+from workflows.sdk import DAG
 
 
 def _field_for(name: str, param: Param) -> forms.Field:

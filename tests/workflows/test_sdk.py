@@ -204,3 +204,10 @@ def test_default_args_with_negative_retries_is_an_error():
 def test_task_called_outside_a_dag_is_an_error():
     with pytest.raises(DagDefinitionError, match="outside of a DAG"):
         extract()
+
+
+def test_dag_files_get_param_from_the_authoring_api_and_it_is_the_params_module_s():
+    from workflows import params, sdk
+
+    assert sdk.Param is params.Param
+    assert DAG("p", params={"days": 30}).params["days"].__class__ is params.Param
