@@ -23,6 +23,7 @@ from typing import Any, ClassVar, TypedDict, TypeVar, Unpack, overload
 from croniter import croniter
 
 from workflows import graph
+from workflows.backoff import exponential_backoff
 from workflows.errors import DagDefinitionError, InvalidParams
 from workflows.params import Param
 
@@ -194,12 +195,9 @@ class BaseOperator(DependencyMixin):
 
     def retry_delay_for(self, try_number: int) -> timedelta:
         """The wait before the try after `try_number` (1-based), with backoff and its cap applied."""
-        delay = self.retry_delay
-        if self.retry_exponential_backoff:
-            delay = delay * (2 ** max(try_number - 1, 0))
-        if self.max_retry_delay is not None:
-            delay = min(delay, self.max_retry_delay)
-        return delay
+        cap = self.max_retry_delay.total_seconds() if self.max_retry_delay is not None else None
+        attempt = max(try_number - 1, 0) if self.retry_exponential_backoff else 0
+        return timedelta(seconds=exponential_backoff(attempt, base=self.retry_delay.total_seconds(), cap=cap))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.task_id}>"

@@ -10,17 +10,16 @@ Which payload a webhook gets is decided by its host:
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import http.client
 import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from community.announcements.enums import WebhookFlavour
+from workflows.backoff import parse_retry_after
 
 SLACK_HOSTS = frozenset({"hooks.slack.com"})
 DISCORD_HOSTS = frozenset(
@@ -77,24 +76,6 @@ class PostResult:
     retry_after: float | None = None
     retryable: bool = False
     """Not posted, and worth trying again: throttled (429), a server error (5xx), or no connection made."""
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: a number of seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max((moment - (now or datetime.now(UTC))).total_seconds(), 0.0)
 
 
 def post(url: str, text: str, *, timeout: float) -> PostResult:

@@ -34,6 +34,7 @@ from community.notifications.models import EmailPreferences, Notification
 from community.notifications.queries import OPTIONAL_KINDS, accepts_email, users_accepting
 from community.notifications.rendering import RenderedEmail, render_email
 from community.notifications.tokens import unsubscribe_url
+from workflows.backoff import exponential_backoff
 
 logger = logging.getLogger(__name__)
 
@@ -338,7 +339,7 @@ def _record_failure(row: Notification, error: BaseException) -> None:
     now = timezone.now()
     if row.attempts < app_settings.MAX_ATTEMPTS:
         next_attempt: datetime | None = now + timedelta(
-            seconds=app_settings.RETRY_BASE_SECONDS * 2 ** (row.attempts - 1)
+            seconds=exponential_backoff(row.attempts - 1, base=app_settings.RETRY_BASE_SECONDS)
         )
     else:
         next_attempt = None

@@ -17,7 +17,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
+
+from workflows.backoff import parse_retry_after
 
 Verb = tuple[str, str]
 
@@ -145,3 +148,9 @@ def raw_json(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return json.loads(response.data)
     finally:
         response.release_conn()
+
+
+def retry_after_seconds(exc: ApiException) -> float | None:
+    """The wait an API server's error answer asks for in its Retry-After header, if any."""
+    headers = exc.headers or {}
+    return parse_retry_after(headers.get("Retry-After") or headers.get("retry-after"))

@@ -22,7 +22,8 @@ from typing import Any
 from kubernetes.client import CoreV1Api
 from kubernetes.client.exceptions import ApiException
 
-from workflows.kubernetes.client import raw_call
+from workflows.backoff import exponential_backoff
+from workflows.kubernetes.client import raw_call, retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -61,15 +62,6 @@ def api_error_message(exc: ApiException) -> str:
         if isinstance(status, dict) and status.get("message"):
             return str(status["message"])
     return f"{exc.status} {exc.reason}"
-
-
-def retry_after_seconds(exc: ApiException) -> float | None:
-    headers = exc.headers or {}
-    value = headers.get("Retry-After") or headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except (TypeError, ValueError):
-        return None
 
 
 class PodLauncher:
@@ -126,7 +118,8 @@ class PodLauncher:
             if attempt >= self.max_attempts:
                 logger.warning("creating pod %s failed %d times (%s); will try again later", name, attempt, reason)
                 return LaunchResult(key, name, RETRY_LATER, reason, attempt)
-            backoff = min(self.max_backoff_seconds, 0.1 * 2**attempt) * (0.5 + random.random())  # noqa: S311
+            jitter = 0.5 + random.random()  # noqa: S311 - spreads retries, not security
+            backoff = exponential_backoff(attempt, base=0.1, cap=self.max_backoff_seconds) * jitter
             wait = delay if delay is not None else backoff
             logger.info("creating pod %s: %s; retrying in %.1f s", name, reason, wait)
             self.sleep(wait)

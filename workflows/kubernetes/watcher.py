@@ -27,7 +27,8 @@ from kubernetes.client import CoreV1Api
 from kubernetes.client.exceptions import ApiException
 from kubernetes.watch.watch import iter_resp_lines
 
-from workflows.kubernetes.client import raw, raw_json
+from workflows.backoff import exponential_backoff
+from workflows.kubernetes.client import raw, raw_json, retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ class PodWatcher:
                     self.resource_version = None
                     continue
                 logger.warning("pod watch in %s: API error %s %s; retrying", self.namespace, exc.status, exc.reason)
-                self._backoff(failures, retry_after=_retry_after(exc))
+                self._backoff(failures, retry_after=retry_after_seconds(exc))
             except Exception as exc:  # noqa: BLE001 - a dropped connection must never end the watch
                 if self._stop.is_set():
                     break
@@ -151,7 +152,10 @@ class PodWatcher:
                 self._backoff(failures)
 
     def _backoff(self, failures: int, retry_after: float | None = None) -> None:
-        delay = retry_after if retry_after is not None else min(self.max_backoff_seconds, 0.2 * 2 ** min(failures, 8))
+        if retry_after is None:
+            delay = exponential_backoff(min(failures, 8), base=0.2, cap=self.max_backoff_seconds)
+        else:
+            delay = retry_after
         self._stop.wait(delay * (0.8 + 0.4 * random.random()))  # noqa: S311 - jitter, not security
 
     def _relist(self) -> None:
@@ -238,12 +242,3 @@ class PodWatcher:
             self.sink(event)
         except Exception:
             logger.exception("handling the pod event for %s failed", event.name)
-
-
-def _retry_after(exc: ApiException) -> float | None:
-    headers = exc.headers or {}
-    value = headers.get("Retry-After") or headers.get("retry-after")
-    try:
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
