@@ -89,11 +89,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear me
     core = client.CoreV1Api(admin)
     core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=namespace)))
     agent = _start_node_agent(cluster.kubeconfig_path, namespace)
-    settings.KUBERNETES_NAMESPACE = namespace
-    settings.KUBERNETES_CONFIG_FILE = str(cluster.kubeconfig_path)
-    settings.KUBERNETES_POD_MUTATION_HOOK = "benchmarks.kubernetes.noop_pod"
-    settings.KUBERNETES_PARALLELISM = args.parallelism
-    settings.KUBERNETES_POD_CREATION_BATCH_SIZE = args.batch_size
+    settings.WORKFLOWS_KUBERNETES_NAMESPACE = namespace
+    settings.WORKFLOWS_KUBERNETES_CONFIG_FILE = str(cluster.kubeconfig_path)
+    settings.WORKFLOWS_KUBERNETES_POD_MUTATION_HOOK = "benchmarks.kubernetes.noop_pod"
+    settings.WORKFLOWS_KUBERNETES_PARALLELISM = args.parallelism
+    settings.WORKFLOWS_KUBERNETES_POD_CREATION_BATCH_SIZE = args.batch_size
 
     workloads = [
         Workload(

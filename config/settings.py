@@ -274,10 +274,44 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_DB_REUSE_MAX = 1_000_000
 
 # Workflows -----------------------------------------------------------------
+# The engine declares its settings with their defaults in workflows/conf.py and
+# workflows/kubernetes/conf.py and never reads the environment itself: this is where it is read.
 WORKFLOWS_EXECUTORS = env.list("WORKFLOWS_EXECUTORS", default=["local"])
-KUBERNETES_NAMESPACE = env.str("KUBERNETES_NAMESPACE", default="")
-WORKER_IMAGE = env.str("WORKER_IMAGE", default="")
-POD_TEMPLATE_FILE = env.str("POD_TEMPLATE_FILE", default=str(BASE_DIR / "deploy" / "kubernetes" / "pod-template.yaml"))
+# The project's name on its pods (app.kubernetes.io/managed-by=wicn, wicn/dag-id, …) and Celery task ids.
+WORKFLOWS_INSTANCE_NAME = "wicn"
+WORKFLOWS_CELERY_APP = "config.celery:app"
+WORKFLOWS_BASE_TEMPLATE = "base.html"
+WORKFLOWS_KUBERNETES_NAMESPACE = env.str("KUBERNETES_NAMESPACE", default="")
+WORKFLOWS_KUBERNETES_WORKER_IMAGE = env.str("WORKER_IMAGE", default="")
+WORKFLOWS_KUBERNETES_POD_TEMPLATE_FILE = env.str(
+    "POD_TEMPLATE_FILE", default=str(BASE_DIR / "deploy" / "kubernetes" / "pod-template.yaml")
+)
+# Empty: the in-cluster service account.
+WORKFLOWS_KUBERNETES_CONFIG_FILE = env.str("KUBECONFIG", default="")
+# Any other engine setting may come from an environment variable of its own name; unset, the
+# engine's default applies.
+_WORKFLOWS_FROM_ENV = {
+    "WORKFLOWS_HEARTBEAT_INTERVAL": env.float,
+    "WORKFLOWS_ZOMBIE_THRESHOLD": env.float,
+    "WORKFLOWS_ZOMBIE_CHECK_INTERVAL": env.float,
+    "WORKFLOWS_TIMEOUT_GRACE": env.float,
+    "WORKFLOWS_LOCAL_PARALLELISM": env.int,
+    "WORKFLOWS_SCHEDULER_MIN_SLEEP": env.float,
+    "WORKFLOWS_SCHEDULER_MAX_SLEEP": env.float,
+    "WORKFLOWS_SCHEDULER_BATCH_SIZE": env.int,
+    "WORKFLOWS_SHUTDOWN_GRACE": env.float,
+    "WORKFLOWS_SCHEDULER_LOCK_FILE": env.str,
+    "WORKFLOWS_TIME_ZONE": env.str,
+    "WORKFLOWS_RESULT_MAX_BYTES": env.int,
+    "WORKFLOWS_LOG_MAX_BYTES": env.int,
+    "WORKFLOWS_CELERY_QUEUED_TIMEOUT": env.float,
+    "WORKFLOWS_WORKER_CONN_MAX_AGE": env.int,
+    "WORKFLOWS_CELERY_DEFAULT_QUEUE": env.str,
+    "WORKFLOWS_DAG_MODULES": env.list,
+    "WORKFLOWS_DAGS_PAUSED_ON_CREATION": env.bool,
+    "WORKFLOWS_RETENTION_DAYS": env.int,
+}
+vars().update({name: read(name) for name, read in _WORKFLOWS_FROM_ENV.items() if name in env.ENVIRON})
 
 # Announcements (incoming webhooks of the community's Slack and Discord channels) ---
 ANNOUNCEMENTS_WEBHOOKS = {

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 
 from workflows.conf import workflows_settings
+from workflows.kubernetes.conf import kubernetes_settings
 
 
 @register("workflows")
@@ -33,11 +34,11 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             )
     if len(set(executors)) != len(executors):
         messages.append(Error("WORKFLOWS_EXECUTORS names an executor twice.", id="workflows.E004"))
-    if "kubernetes" in executors and not getattr(settings, "KUBERNETES_NAMESPACE", ""):
+    if "kubernetes" in executors and not kubernetes_settings.NAMESPACE:
         messages.append(
             Error(
-                'executor "kubernetes" is configured but KUBERNETES_NAMESPACE is empty',
-                hint="Set KUBERNETES_NAMESPACE to the namespace worker pods run in.",
+                'executor "kubernetes" is configured but WORKFLOWS_KUBERNETES_NAMESPACE is empty',
+                hint="Set WORKFLOWS_KUBERNETES_NAMESPACE to the namespace worker pods run in.",
                 id="workflows.E001",
             )
         )
@@ -58,7 +59,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             )
         )
     try:
-        ZoneInfo(str(getattr(settings, "WORKFLOWS_TIME_ZONE", settings.TIME_ZONE)))
+        ZoneInfo(workflows_settings.TIME_ZONE_NAME)
     except (ZoneInfoNotFoundError, ValueError):
         messages.append(Error("WORKFLOWS_TIME_ZONE is not an IANA time zone.", id="workflows.E007"))
     if workflows_settings.LOCAL_PARALLELISM < 1:
@@ -84,6 +85,6 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 
 
 def _celery_reuses_connections() -> bool:
-    from celery import current_app
+    from workflows.executors.celery import celery_app
 
-    return bool(current_app.conf.get("CELERY_DB_REUSE_MAX"))
+    return bool(celery_app().conf.get("CELERY_DB_REUSE_MAX"))

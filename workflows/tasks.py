@@ -1,4 +1,4 @@
-"""Celery tasks of the workflow engine (found by `config.celery`'s autodiscovery)."""
+"""Celery tasks of the workflow engine, shared with every Celery app (a project's autodiscovery finds them)."""
 
 from __future__ import annotations
 

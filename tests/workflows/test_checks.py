@@ -14,7 +14,7 @@ def test_default_settings_pass(settings):
 
 def test_kubernetes_without_namespace_is_e001(settings):
     settings.WORKFLOWS_EXECUTORS = ["local", "kubernetes"]
-    settings.KUBERNETES_NAMESPACE = ""
+    settings.WORKFLOWS_KUBERNETES_NAMESPACE = ""
     assert "workflows.E001" in _ids(settings)
 
 

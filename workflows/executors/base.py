@@ -2,8 +2,9 @@
 
 Executors receive ids and plain data (a `Workload`), never model instances or user code, and
 report back with events from `sync()`. Whatever runs the try ends in the runner
-(`python manage.py run_task <task instance id> --try <n>`, or `workflows.runner.run_try` in-process),
-which claims the try, runs the task and records its outcome in the database itself. Events only
+(`python manage.py run_task <task instance id> --try <n>`, the start of it being WORKFLOWS_TASK_COMMAND,
+or `workflows.runner.run_try` in-process), which claims the try, runs the task and records its outcome
+in the database itself. Events only
 tell the scheduler what the runner could not: that a process or pod ended without recording an
 outcome, with the reason (exit code, OOMKilled), an external id, or log text copied from elsewhere.
 
@@ -15,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
+
+from workflows.conf import workflows_settings
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class Workload:
     @property
     def command(self) -> list[str]:
         """The command that runs this try in a fresh process (a pod's container, a shell)."""
-        return ["python", "manage.py", "run_task", str(self.task_instance_id), "--try", str(self.try_number)]
+        return [*workflows_settings.TASK_COMMAND, "run_task", str(self.task_instance_id), "--try", str(self.try_number)]
 
 
 @dataclass(frozen=True)

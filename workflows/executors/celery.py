@@ -1,4 +1,8 @@
-"""The Celery executor: tries travel to `celery -A config worker` processes over the broker (Redis).
+"""The Celery executor: tries travel to Celery worker processes over the broker (Redis).
+
+Tries are sent with the Celery app that WORKFLOWS_CELERY_APP names ("module:attribute", e.g. this
+project's "config.celery:app"), or Celery's current app when it names none; workers of that app run
+them (`celery -A config worker` here).
 
 Messages are acknowledged late and rejected back to the queue when a worker process is lost, so
 a killed worker leads to a retry rather than a silent loss (see `workflows.tasks`). Tries that no
@@ -15,9 +19,18 @@ from workflows.conf import workflows_settings
 from workflows.executors.base import BaseExecutor, Event, Orphan, TryRunning, Workload
 
 
+def celery_app() -> Any:
+    """The Celery app tries are sent and revoked with (WORKFLOWS_CELERY_APP, else Celery's current app)."""
+    from celery import current_app
+    from celery.utils.imports import symbol_by_name
+
+    path = workflows_settings.CELERY_APP
+    return symbol_by_name(path) if path else current_app
+
+
 def celery_task_id(task_instance_id: int, try_number: int) -> str:
     """A stable Celery task id per try: a redelivered message is recognised, and a try can be revoked."""
-    return f"wicn-try-{task_instance_id}-{try_number}"
+    return f"{workflows_settings.INSTANCE_NAME}-try-{task_instance_id}-{try_number}"
 
 
 class CeleryExecutor(BaseExecutor):
@@ -35,7 +48,8 @@ class CeleryExecutor(BaseExecutor):
     def start(self) -> None:
         from workflows.tasks import run_try_task
 
-        self._task = run_try_task
+        # A shared task is registered with every app; this takes it from the app the setting names.
+        self._task = celery_app().tasks[run_try_task.name]
 
     def queue(self, workload: Workload) -> None:
         task_id = celery_task_id(workload.task_instance_id, workload.try_number)
@@ -54,6 +68,4 @@ class CeleryExecutor(BaseExecutor):
         return []
 
     def cancel(self, task_instance_id: int, try_number: int, *, reason: str) -> None:
-        from config.celery import app
-
-        app.control.revoke(celery_task_id(task_instance_id, try_number), terminate=True, signal="SIGKILL")
+        celery_app().control.revoke(celery_task_id(task_instance_id, try_number), terminate=True, signal="SIGKILL")

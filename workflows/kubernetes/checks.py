@@ -1,6 +1,6 @@
 """System checks of the Kubernetes executor's settings (`python manage.py check`).
 
-An empty KUBERNETES_NAMESPACE is workflows.E001 (workflows/checks.py). These run only when the
+An empty WORKFLOWS_KUBERNETES_NAMESPACE is workflows.E001 (workflows/checks.py). These run only when the
 Kubernetes executor is among WORKFLOWS_EXECUTORS (by its alias or its dotted path), and never
 import the Kubernetes client.
 """
@@ -38,8 +38,8 @@ def check_kubernetes_executor(app_configs: Any = None, **kwargs: Any) -> list[Ch
     if config_file and not Path(config_file).expanduser().is_file():
         errors.append(
             Error(
-                f"the kubeconfig {config_file} (KUBERNETES_CONFIG_FILE or KUBECONFIG) does not exist",
-                hint="Point KUBECONFIG at an existing file, or unset it to use the in-cluster service account.",
+                f"the kubeconfig {config_file} (WORKFLOWS_KUBERNETES_CONFIG_FILE) does not exist",
+                hint="Name an existing kubeconfig file, or none to use the in-cluster service account.",
                 id="workflows.E104",
             )
         )
@@ -53,8 +53,8 @@ def _check_template(path: Path) -> list[CheckMessage]:
         return [
             Error(
                 str(exc),
-                hint="POD_TEMPLATE_FILE must name a readable Pod manifest with a container named 'base' "
-                "(start from deploy/kubernetes/pod-template.yaml).",
+                hint="WORKFLOWS_KUBERNETES_POD_TEMPLATE_FILE must name a readable Pod manifest with a container "
+                "named 'base' (start from deploy/kubernetes/pod-template.yaml).",
                 id="workflows.E101",
             )
         ]
@@ -70,7 +70,8 @@ def _check_hook(path: str) -> list[CheckMessage]:
         return [
             Error(
                 f"the pod mutation hook {path!r} cannot be imported: {exc}",
-                hint="KUBERNETES_POD_MUTATION_HOOK must be the dotted path of a function, e.g. 'myapp.pods.mutate'.",
+                hint="WORKFLOWS_KUBERNETES_POD_MUTATION_HOOK must be the dotted path of a function, "
+                "e.g. 'myapp.pods.mutate'.",
                 id="workflows.E102",
             )
         ]
@@ -93,16 +94,16 @@ def _check_numbers() -> list[CheckMessage]:
         choices = ", ".join(policy.value for policy in DeletePolicy)
         errors.append(
             Error(
-                "KUBERNETES_DELETE_POLICY is not a known policy",
+                "WORKFLOWS_KUBERNETES_DELETE_POLICY is not a known policy",
                 hint=f"Use one of: {choices}.",
                 id="workflows.E103",
             )
         )
     positive = {
-        "KUBERNETES_PARALLELISM": kubernetes_settings.PARALLELISM,
-        "KUBERNETES_POD_CREATION_BATCH_SIZE": kubernetes_settings.POD_CREATION_BATCH_SIZE,
-        "KUBERNETES_PENDING_TIMEOUT": kubernetes_settings.PENDING_TIMEOUT,
-        "KUBERNETES_WATCH_TIMEOUT": kubernetes_settings.WATCH_TIMEOUT,
+        "WORKFLOWS_KUBERNETES_PARALLELISM": kubernetes_settings.PARALLELISM,
+        "WORKFLOWS_KUBERNETES_POD_CREATION_BATCH_SIZE": kubernetes_settings.POD_CREATION_BATCH_SIZE,
+        "WORKFLOWS_KUBERNETES_PENDING_TIMEOUT": kubernetes_settings.PENDING_TIMEOUT,
+        "WORKFLOWS_KUBERNETES_WATCH_TIMEOUT": kubernetes_settings.WATCH_TIMEOUT,
     }
     for name, value in positive.items():
         if value <= 0:

@@ -104,7 +104,7 @@ def load_configuration(*, config_file: str = "", context: str = "", pool_size: i
             config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
         except ConfigException as exc:
             raise ConfigException(
-                f"no kubeconfig given (KUBERNETES_CONFIG_FILE, KUBECONFIG) and not running in a cluster: {exc}"
+                f"no kubeconfig given (WORKFLOWS_KUBERNETES_CONFIG_FILE) and not running in a cluster: {exc}"
             ) from exc
     # Concurrent pod creation, log reads and the watch each hold a connection; urllib3 would
     # otherwise open and drop extra ones with a warning.

@@ -1,17 +1,21 @@
-"""Settings of the Kubernetes executor, each with its default, read when used (never at import time).
+"""Settings of the Kubernetes executor, each declared once below with its default and a line of documentation.
 
-`KUBERNETES_NAMESPACE`, `WORKER_IMAGE` and `POD_TEMPLATE_FILE` come from the environment through
-config/settings.py; the others may be set in Django settings under the names below.
+Set them in Django settings with the `WORKFLOWS_KUBERNETES_` prefix, e.g.
+`WORKFLOWS_KUBERNETES_NAMESPACE = "jobs"`. As for the engine's other settings (workflows/conf.py), the
+project maps environment variables to them in its own settings module, and values are read when used.
 """
 
 from __future__ import annotations
 
 import enum
-import os
 from pathlib import Path
 from typing import Any
 
+from appconf import AppConf
 from django.conf import settings
+
+#: Where the pod template is looked for, under the project's BASE_DIR, when none is named.
+DEFAULT_POD_TEMPLATE = Path("deploy") / "kubernetes" / "pod-template.yaml"
 
 
 class DeletePolicy(enum.StrEnum):
@@ -22,91 +26,116 @@ class DeletePolicy(enum.StrEnum):
     KEEP_ALL = "keep_all"
 
 
-def _get(name: str, default: Any) -> Any:
-    return getattr(settings, name, default)
+class KubernetesConf(AppConf):  # type: ignore[misc] # django-appconf has no type hints
+    NAMESPACE: str = ""
+    """Namespace the executor creates, watches and deletes its pods in (required)."""
+    WORKER_IMAGE: str = ""
+    """Image of the `base` container; empty keeps the image named in the pod template."""
+    POD_TEMPLATE_FILE: str = ""
+    """The pod every try starts from (a Pod manifest with a container named `base`); empty: DEFAULT_POD_TEMPLATE."""
+    CONFIG_FILE: str = ""
+    """Kubeconfig to use; empty means the in-cluster service account."""
+    CONTEXT: str = ""
+    """Context of the kubeconfig to use; empty means its current context."""
+    PARALLELISM: int = 64
+    """How many pods of this scheduler may exist at once (launching, pending or running)."""
+    POD_CREATION_BATCH_SIZE: int = 16
+    """How many pods are created concurrently in one batch."""
+    PENDING_TIMEOUT: float = 300.0
+    """Seconds a pod may stay Pending, for any reason, before it is deleted and its try failed."""
+    FATAL_WAIT_GRACE: float = 20.0
+    """Seconds an image pull, container config or scheduling error may last before it counts as final."""
+    QUEUED_TIMEOUT: float = 900.0
+    """Seconds a try may stay queued (pod not running its command yet) before the scheduler fails it."""
+    DELETE_POLICY: str = DeletePolicy.DELETE.value
+    """`delete` (every finished pod), `keep_failed` (keep failed ones to inspect) or `keep_all`."""
+    POD_MUTATION_HOOK: str = ""
+    """Dotted path of a callable that receives every pod the executor creates and may change it."""
+    RESYNC_INTERVAL: float = 60.0
+    """Seconds between two full lists of the pods, so that a missed watch event is never fatal."""
+    WATCH_TIMEOUT: int = 60
+    """Seconds the API server keeps one watch request open before the watcher renews it."""
+    LOG_MAX_BYTES: int = 1024 * 1024
+    """Most bytes of a pod's log copied into its try's log (the start is kept)."""
+
+    class Meta:
+        prefix = "workflows_kubernetes"
+
+
+def _get(name: str) -> Any:
+    key = f"WORKFLOWS_KUBERNETES_{name}"
+    return getattr(settings, key, KubernetesConf._meta.defaults[key])
 
 
 class KubernetesSettings:
+    """Typed access to the settings above, read when used."""
+
     @property
     def NAMESPACE(self) -> str:
-        """Namespace the executor creates, watches and deletes its pods in."""
-        return str(_get("KUBERNETES_NAMESPACE", "") or "")
+        return str(_get("NAMESPACE") or "")
 
     @property
     def WORKER_IMAGE(self) -> str:
-        """Image of the `base` container; empty keeps the image named in the pod template."""
-        return str(_get("WORKER_IMAGE", "") or "")
+        return str(_get("WORKER_IMAGE") or "")
 
     @property
     def POD_TEMPLATE_FILE(self) -> Path:
-        """The pod every try starts from (a Pod manifest with a container named `base`)."""
-        default = Path(settings.BASE_DIR) / "deploy" / "kubernetes" / "pod-template.yaml"
-        return Path(_get("POD_TEMPLATE_FILE", "") or default)
+        configured = _get("POD_TEMPLATE_FILE")
+        if configured:
+            return Path(configured)
+        return Path(getattr(settings, "BASE_DIR", ".")) / DEFAULT_POD_TEMPLATE
 
     @property
     def CONFIG_FILE(self) -> str:
-        """Kubeconfig to use; empty means $KUBECONFIG, and without it the in-cluster service account."""
-        return str(_get("KUBERNETES_CONFIG_FILE", "") or os.environ.get("KUBECONFIG", ""))
+        return str(_get("CONFIG_FILE") or "")
 
     @property
     def CONTEXT(self) -> str:
-        """Context of the kubeconfig to use; empty means its current context."""
-        return str(_get("KUBERNETES_CONTEXT", "") or "")
+        return str(_get("CONTEXT") or "")
 
     @property
     def PARALLELISM(self) -> int:
-        """How many pods of this scheduler may exist at once (launching, pending or running)."""
-        return int(_get("KUBERNETES_PARALLELISM", 64))
+        return int(_get("PARALLELISM"))
 
     @property
     def POD_CREATION_BATCH_SIZE(self) -> int:
-        """How many pods are created concurrently in one batch."""
-        return int(_get("KUBERNETES_POD_CREATION_BATCH_SIZE", 16))
+        return int(_get("POD_CREATION_BATCH_SIZE"))
 
     @property
     def PENDING_TIMEOUT(self) -> float:
-        """Seconds a pod may stay Pending, for any reason, before it is deleted and its try failed."""
-        return float(_get("KUBERNETES_PENDING_TIMEOUT", 300.0))
+        return float(_get("PENDING_TIMEOUT"))
 
     @property
     def FATAL_WAIT_GRACE(self) -> float:
-        """Seconds an image pull, container config or scheduling error may last before it counts as final."""
-        return float(_get("KUBERNETES_FATAL_WAIT_GRACE", 20.0))
+        return float(_get("FATAL_WAIT_GRACE"))
 
     @property
     def QUEUED_TIMEOUT(self) -> float:
-        """Seconds a try may stay queued (pod not yet running its command) before the scheduler fails it.
+        """WORKFLOWS_KUBERNETES_QUEUED_TIMEOUT, never shorter than the pending timeout plus a minute.
 
-        Never shorter than the pending timeout plus a minute, so that the pod's own, better-named
-        reason (image pull error, pending timeout) is what the try shows.
+        So that the pod's own, better-named reason (image pull error, pending timeout) is what the try shows.
         """
-        configured = float(_get("KUBERNETES_QUEUED_TIMEOUT", 900.0))
-        return max(configured, self.PENDING_TIMEOUT + 60.0)
+        return max(float(_get("QUEUED_TIMEOUT")), self.PENDING_TIMEOUT + 60.0)
 
     @property
     def DELETE_POLICY(self) -> DeletePolicy:
-        """`delete` (every finished pod), `keep_failed` (keep failed ones to inspect) or `keep_all`."""
-        return DeletePolicy(str(_get("KUBERNETES_DELETE_POLICY", DeletePolicy.DELETE.value)))
+        return DeletePolicy(str(_get("DELETE_POLICY")))
 
     @property
     def POD_MUTATION_HOOK(self) -> str:
-        """Dotted path of a callable that receives every pod the project creates and may change it."""
-        return str(_get("KUBERNETES_POD_MUTATION_HOOK", "") or "")
+        return str(_get("POD_MUTATION_HOOK") or "")
 
     @property
     def RESYNC_INTERVAL(self) -> float:
-        """Seconds between two full lists of the pods, so that a missed watch event is never fatal."""
-        return float(_get("KUBERNETES_RESYNC_INTERVAL", 60.0))
+        return float(_get("RESYNC_INTERVAL"))
 
     @property
     def WATCH_TIMEOUT(self) -> int:
-        """Seconds the API server keeps one watch request open before the watcher renews it."""
-        return int(_get("KUBERNETES_WATCH_TIMEOUT", 60))
+        return int(_get("WATCH_TIMEOUT"))
 
     @property
     def LOG_MAX_BYTES(self) -> int:
-        """Most bytes of a pod's log copied into its try's log (the start is kept)."""
-        return int(_get("KUBERNETES_LOG_MAX_BYTES", 1024 * 1024))
+        return int(_get("LOG_MAX_BYTES"))
 
 
 kubernetes_settings = KubernetesSettings()

@@ -10,7 +10,7 @@ The scheduler loop never waits on the API server:
   when that runs out, retried again later, never using up a task retry.
 - One watch per namespace (workflows.kubernetes.watcher), selecting this scheduler's pods by label,
   feeds pod statuses; it resumes after dropped connections, re-lists on 410 Gone and every
-  KUBERNETES_RESYNC_INTERVAL, and is restarted (and the restart logged) if its thread ever dies.
+  WORKFLOWS_KUBERNETES_RESYNC_INTERVAL, and is restarted (and the restart logged) if its thread ever dies.
 - `sync()` turns statuses into events (workflows.kubernetes.outcomes): Succeeded, Failed with the
   reason named (exit code, OOMKilled, Evicted, DeadlineExceeded), or stuck Pending (pending timeout,
   image pull and scheduling errors after a short grace) which deletes the pod. Before a finished pod
@@ -60,29 +60,33 @@ from workflows.kubernetes.launcher import ADOPTED, CREATED, FORBIDDEN, RETRY_LAT
 from workflows.kubernetes.outcomes import PodOutcome, PodProgress, pod_outcome
 from workflows.kubernetes.pods import (
     BASE_CONTAINER,
-    LABEL_PREFIX,
-    MANAGED_BY,
     MANAGED_BY_LABEL,
     MutationHook,
     PodDict,
     TryIdentity,
     build_worker_pod,
     identity_from_pod,
+    label_prefix,
     label_value,
     load_pod_template,
+    managed_by,
 )
 from workflows.kubernetes.watcher import PodEvent, PodWatcher
 
 logger = logging.getLogger(__name__)
 
 TryKey = tuple[int, int]
-SCHEDULER_LABEL = f"{LABEL_PREFIX}scheduler-id"
 #: How often pods that get no events (stuck Pending) are looked at again for their timeouts.
 TIMEOUT_CHECK_SECONDS = 1.0
 #: Bounds how long a retried creation waits before it is tried again after RETRY_LATER.
 RELAUNCH_DELAY_SECONDS = 5.0
 #: Threads reading logs and deleting finished pods.
 FINISHER_THREADS = 4
+
+
+def scheduler_label() -> str:
+    """The label that names the scheduler a pod belongs to."""
+    return f"{label_prefix()}scheduler-id"
 
 
 def pod_log_header(pod_name: str) -> str:
@@ -122,7 +126,7 @@ class KubernetesExecutor(BaseExecutor):
         self.api_client: CountingApiClient | None = None
         self.core: CoreV1Api | None = None
         self.namespace = ""
-        #: The value of the wicn/scheduler-id label on this executor's pods.
+        #: The value of the <instance name>/scheduler-id label on this executor's pods.
         self.scheduler_label = label_value(
             str(self.scheduler_id) if self.scheduler_id is not None else f"pid{os.getpid()}-{secrets.token_hex(3)}"
         )
@@ -162,7 +166,9 @@ class KubernetesExecutor(BaseExecutor):
         settings = kubernetes_settings
         self.namespace = settings.NAMESPACE
         if not self.namespace:
-            raise ImproperlyConfigured("the kubernetes executor needs KUBERNETES_NAMESPACE (see workflows.E101)")
+            raise ImproperlyConfigured(
+                "the kubernetes executor needs WORKFLOWS_KUBERNETES_NAMESPACE (see workflows.E001)"
+            )
         self.template = load_pod_template(settings.POD_TEMPLATE_FILE)
         hook_path = settings.POD_MUTATION_HOOK
         self.mutation_hook = import_string(hook_path) if hook_path else None
@@ -184,13 +190,13 @@ class KubernetesExecutor(BaseExecutor):
             "kubernetes executor %s: namespace %s, pods labelled %s=%s",
             self.name,
             self.namespace,
-            SCHEDULER_LABEL,
+            scheduler_label(),
             self.scheduler_label,
         )
 
     def _start_watcher(self) -> None:
         assert self.core is not None
-        selector = f"{MANAGED_BY_LABEL}={MANAGED_BY},{SCHEDULER_LABEL}={self.scheduler_label}"
+        selector = f"{MANAGED_BY_LABEL}={managed_by()},{scheduler_label()}={self.scheduler_label}"
         self.watcher = PodWatcher(
             api=self.core,
             namespace=self.namespace,
@@ -463,8 +469,8 @@ class KubernetesExecutor(BaseExecutor):
         assert self.core is not None
         body = {
             "metadata": {
-                "labels": {SCHEDULER_LABEL: self.scheduler_label},
-                "annotations": {SCHEDULER_LABEL: self.scheduler_label},
+                "labels": {scheduler_label(): self.scheduler_label},
+                "annotations": {scheduler_label(): self.scheduler_label},
             }
         }
         raw_call(
@@ -540,7 +546,7 @@ class KubernetesExecutor(BaseExecutor):
     def _list_managed_pods(self) -> list[dict[str, Any]]:
         assert self.core is not None
         body = raw_json(
-            self.core.list_namespaced_pod, self.namespace, label_selector=f"{MANAGED_BY_LABEL}={MANAGED_BY}"
+            self.core.list_namespaced_pod, self.namespace, label_selector=f"{MANAGED_BY_LABEL}={managed_by()}"
         )
         return list(body.get("items") or [])
 
@@ -551,12 +557,12 @@ class KubernetesExecutor(BaseExecutor):
         """
         pods = self._list_managed_pods()
         self._startup_pods = pods
-        owners = {((pod["metadata"].get("labels") or {}).get(SCHEDULER_LABEL) or "") for pod in pods}
+        owners = {((pod["metadata"].get("labels") or {}).get(scheduler_label()) or "") for pod in pods}
         owners.discard(self.scheduler_label)
         gone = records.gone_scheduler_ids(owners)
         candidates: list[tuple[TryKey, dict[str, Any]]] = []
         for pod in pods:
-            owner = (pod["metadata"].get("labels") or {}).get(SCHEDULER_LABEL) or ""
+            owner = (pod["metadata"].get("labels") or {}).get(scheduler_label()) or ""
             identity = identity_from_pod(pod)
             if owner in gone and identity is not None and not (pod["metadata"].get("deletionTimestamp")):
                 candidates.append(((identity.task_instance_id, identity.try_number), pod))

@@ -34,12 +34,11 @@ from typing import Any
 
 import yaml
 
+from workflows.conf import workflows_settings
 from workflows.kubernetes.merge import MergePatchError, strategic_merge, with_retain_keys
 
 BASE_CONTAINER = "base"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
-MANAGED_BY = "wicn"
-LABEL_PREFIX = "wicn/"
 
 PodDict = dict[str, Any]
 MutationHook = Callable[[PodDict], PodDict | None]
@@ -149,26 +148,38 @@ def pod_name(identity: TryIdentity) -> str:
     return f"{dag_part}-{task_part}{tail}"
 
 
+def managed_by() -> str:
+    """The value of the `app.kubernetes.io/managed-by` label on this deployment's pods (WORKFLOWS_INSTANCE_NAME)."""
+    return workflows_settings.INSTANCE_NAME
+
+
+def label_prefix() -> str:
+    """The prefix of the identity labels and annotations, e.g. `workflows/` in `workflows/dag-id`."""
+    return f"{workflows_settings.INSTANCE_NAME}/"
+
+
 def identity_labels(identity: TryIdentity) -> dict[str, str]:
+    prefix = label_prefix()
     return {
-        MANAGED_BY_LABEL: MANAGED_BY,
-        f"{LABEL_PREFIX}dag-id": label_value(identity.dag_id),
-        f"{LABEL_PREFIX}task-id": label_value(identity.task_id),
-        f"{LABEL_PREFIX}run-id": label_value(identity.run_id),
-        f"{LABEL_PREFIX}task-instance-id": str(identity.task_instance_id),
-        f"{LABEL_PREFIX}try": str(identity.try_number),
-        f"{LABEL_PREFIX}scheduler-id": label_value(identity.scheduler_id),
+        MANAGED_BY_LABEL: managed_by(),
+        f"{prefix}dag-id": label_value(identity.dag_id),
+        f"{prefix}task-id": label_value(identity.task_id),
+        f"{prefix}run-id": label_value(identity.run_id),
+        f"{prefix}task-instance-id": str(identity.task_instance_id),
+        f"{prefix}try": str(identity.try_number),
+        f"{prefix}scheduler-id": label_value(identity.scheduler_id),
     }
 
 
 def identity_annotations(identity: TryIdentity) -> dict[str, str]:
+    prefix = label_prefix()
     return {
-        f"{LABEL_PREFIX}dag-id": identity.dag_id,
-        f"{LABEL_PREFIX}task-id": identity.task_id,
-        f"{LABEL_PREFIX}run-id": identity.run_id,
-        f"{LABEL_PREFIX}task-instance-id": str(identity.task_instance_id),
-        f"{LABEL_PREFIX}try": str(identity.try_number),
-        f"{LABEL_PREFIX}scheduler-id": identity.scheduler_id,
+        f"{prefix}dag-id": identity.dag_id,
+        f"{prefix}task-id": identity.task_id,
+        f"{prefix}run-id": identity.run_id,
+        f"{prefix}task-instance-id": str(identity.task_instance_id),
+        f"{prefix}try": str(identity.try_number),
+        f"{prefix}scheduler-id": identity.scheduler_id,
     }
 
 
@@ -177,16 +188,17 @@ def identity_from_pod(pod: Mapping[str, Any]) -> TryIdentity | None:
     metadata = pod.get("metadata") or {}
     annotations = metadata.get("annotations") or {}
     labels = metadata.get("labels") or {}
-    if labels.get(MANAGED_BY_LABEL) != MANAGED_BY:
+    if labels.get(MANAGED_BY_LABEL) != managed_by():
         return None
+    prefix = label_prefix()
     try:
         return TryIdentity(
-            dag_id=annotations[f"{LABEL_PREFIX}dag-id"],
-            task_id=annotations[f"{LABEL_PREFIX}task-id"],
-            run_id=annotations[f"{LABEL_PREFIX}run-id"],
-            task_instance_id=int(annotations[f"{LABEL_PREFIX}task-instance-id"]),
-            try_number=int(annotations[f"{LABEL_PREFIX}try"]),
-            scheduler_id=annotations[f"{LABEL_PREFIX}scheduler-id"],
+            dag_id=annotations[f"{prefix}dag-id"],
+            task_id=annotations[f"{prefix}task-id"],
+            run_id=annotations[f"{prefix}run-id"],
+            task_instance_id=int(annotations[f"{prefix}task-instance-id"]),
+            try_number=int(annotations[f"{prefix}try"]),
+            scheduler_id=annotations[f"{prefix}scheduler-id"],
         )
     except (KeyError, ValueError):
         return None

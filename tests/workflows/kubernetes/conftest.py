@@ -38,12 +38,12 @@ def write_template(path: Path, env: dict[str, str]) -> Path:
 def kube_settings(settings: Any, kube_cluster: Any, kube_namespace: str) -> Any:
     """Settings that point the Kubernetes executor at this test's namespace (template: the project's)."""
     settings.WORKFLOWS_EXECUTORS = ["kubernetes", "local"]
-    settings.KUBERNETES_NAMESPACE = kube_namespace
-    settings.KUBERNETES_CONFIG_FILE = str(kube_cluster.kubeconfig_path)
-    settings.WORKER_IMAGE = "wicn-worker:test"
-    settings.POD_TEMPLATE_FILE = str(TEMPLATE)
-    settings.KUBERNETES_RESYNC_INTERVAL = 30.0
-    settings.KUBERNETES_WATCH_TIMEOUT = 30
+    settings.WORKFLOWS_KUBERNETES_NAMESPACE = kube_namespace
+    settings.WORKFLOWS_KUBERNETES_CONFIG_FILE = str(kube_cluster.kubeconfig_path)
+    settings.WORKFLOWS_KUBERNETES_WORKER_IMAGE = "wicn-worker:test"
+    settings.WORKFLOWS_KUBERNETES_POD_TEMPLATE_FILE = str(TEMPLATE)
+    settings.WORKFLOWS_KUBERNETES_RESYNC_INTERVAL = 30.0
+    settings.WORKFLOWS_KUBERNETES_WATCH_TIMEOUT = 30
     settings.WORKFLOWS_ZOMBIE_CHECK_INTERVAL = 1.0
     return settings
 
@@ -57,7 +57,7 @@ def pods_reach_database(kube_settings: Any, transactional_db: None, tmp_path: Pa
         "WORKFLOWS_DAG_MODULES": dags.__name__,
         "WORKFLOWS_HEARTBEAT_INTERVAL": "1",
     }
-    kube_settings.POD_TEMPLATE_FILE = str(write_template(tmp_path / "pod-template.yaml", env))
+    kube_settings.WORKFLOWS_KUBERNETES_POD_TEMPLATE_FILE = str(write_template(tmp_path / "pod-template.yaml", env))
     return kube_settings
 
 
@@ -84,7 +84,7 @@ def make_executor(kube_settings: Any, db: None, sent_pods: list[dict[str, Any]])
     """Start KubernetesExecutors whose pods run a short script (hooks.run_script) instead of a try."""
     from workflows.kubernetes.executor import KubernetesExecutor
 
-    kube_settings.KUBERNETES_POD_MUTATION_HOOK = "tests.workflows.kubernetes.hooks.run_script"
+    kube_settings.WORKFLOWS_KUBERNETES_POD_MUTATION_HOOK = "tests.workflows.kubernetes.hooks.run_script"
     started: list[KubernetesExecutor] = []
 
     def make(*, scheduler_id: int | None = None, wake: Any = None) -> KubernetesExecutor:

@@ -54,7 +54,7 @@ def test_adopt_takes_over_running_pods_of_a_gone_scheduler_and_reports_their_out
 def test_start_deletes_finished_pods_of_gone_schedulers_copying_only_logs_not_yet_copied(
     make_executor, node_agent, kube_settings, kube_api, kube_namespace
 ):
-    kube_settings.KUBERNETES_DELETE_POLICY = "keep_all"
+    kube_settings.WORKFLOWS_KUBERNETES_DELETE_POLICY = "keep_all"
     not_copied, copied, still_running = _try(TryState.SUCCESS), _try(TryState.FAILED), _try(TryState.RUNNING)
     first = make_executor(scheduler_id=921)
     first.queue(workload(not_copied, task_id="a", pod_override=script("print('output of a')")))
@@ -65,7 +65,7 @@ def test_start_deletes_finished_pods_of_gone_schedulers_copying_only_logs_not_ye
     # The gone scheduler had copied b's log into its try before it went away, but not a's.
     copied_name = pod_name(TryIdentity("exec_test", "b", workload(copied).run_id, copied, 1, "921"))
     TaskTry.objects.filter(task_instance_id=copied).update(log=f"\n{pod_log_header(copied_name)}\noutput of b\n")
-    kube_settings.KUBERNETES_DELETE_POLICY = "delete"
+    kube_settings.WORKFLOWS_KUBERNETES_DELETE_POLICY = "delete"
 
     second = make_executor(scheduler_id=922)
     driver = Driver(second)
@@ -81,7 +81,7 @@ def test_start_deletes_finished_pods_of_gone_schedulers_copying_only_logs_not_ye
 def test_worker_role_is_enough_for_the_executor_and_grants_no_verb_it_does_not_use(
     kube_settings, worker_kubeconfig, make_executor, node_agent
 ):
-    kube_settings.KUBERNETES_CONFIG_FILE = str(worker_kubeconfig)
+    kube_settings.WORKFLOWS_KUBERNETES_CONFIG_FILE = str(worker_kubeconfig)
     adopted = _try(TryState.QUEUED)
     first = make_executor(scheduler_id=931)
     first.queue(workload(adopted, pod_override=script(SLOW)))

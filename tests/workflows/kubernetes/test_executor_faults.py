@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.kube, pytest.mark.slow]
 
 @pytest.fixture
 def via_proxy(kube_settings, fault_proxy):
-    kube_settings.KUBERNETES_CONFIG_FILE = str(fault_proxy.kubeconfig)
+    kube_settings.WORKFLOWS_KUBERNETES_CONFIG_FILE = str(fault_proxy.kubeconfig)
     return fault_proxy
 
 

@@ -84,8 +84,8 @@ def test_pod_killed_by_the_node_fails_with_the_named_reason(make_executor, node_
 def test_pod_that_cannot_start_is_deleted_and_fails_with_the_reason(
     make_executor, node_agent, kube_settings, kube_api, kube_namespace, behaviour, reason
 ):
-    kube_settings.KUBERNETES_FATAL_WAIT_GRACE = 1.5
-    kube_settings.KUBERNETES_PENDING_TIMEOUT = 3.0
+    kube_settings.WORKFLOWS_KUBERNETES_FATAL_WAIT_GRACE = 1.5
+    kube_settings.WORKFLOWS_KUBERNETES_PENDING_TIMEOUT = 3.0
     executor = make_executor()
     driver = Driver(executor)
     executor.queue(workload(1, pod_override=script("print('never')", behaviour=behaviour)))
@@ -135,8 +135,8 @@ def test_pod_override_is_merged_and_every_pod_sent_is_valid(make_executor, node_
 def test_mutation_hook_returning_a_new_pod_is_what_gets_created(
     make_executor, node_agent, kube_settings, kube_api, kube_namespace, sent_pods
 ):
-    kube_settings.KUBERNETES_POD_MUTATION_HOOK = "tests.workflows.kubernetes.hooks.label_team"
-    kube_settings.KUBERNETES_DELETE_POLICY = "keep_all"
+    kube_settings.WORKFLOWS_KUBERNETES_POD_MUTATION_HOOK = "tests.workflows.kubernetes.hooks.label_team"
+    kube_settings.WORKFLOWS_KUBERNETES_DELETE_POLICY = "keep_all"
     executor = make_executor()
     driver = Driver(executor)
     executor.queue(workload(1))
@@ -156,7 +156,7 @@ def test_mutation_hook_returning_a_new_pod_is_what_gets_created(
 def test_delete_policy_decides_which_finished_pods_stay(
     make_executor, node_agent, kube_settings, kube_api, kube_namespace, policy, kept
 ):
-    kube_settings.KUBERNETES_DELETE_POLICY = policy
+    kube_settings.WORKFLOWS_KUBERNETES_DELETE_POLICY = policy
     executor = make_executor()
     driver = Driver(executor)
     executor.queue(workload(1, task_id="t-works"))

@@ -39,7 +39,7 @@ def test_dag_on_pods_runs_from_trigger_to_success_with_pod_logs_in_the_ui(
     assert f"try 1 of task instance {hello.task_instance_id}: success" in hello.log
     assert hello.exit_code == 0
     core = kube.CoreV1Api(kube_api)
-    assert core.list_namespaced_pod(pods_reach_database.KUBERNETES_NAMESPACE).items == []
+    assert core.list_namespaced_pod(pods_reach_database.WORKFLOWS_KUBERNETES_NAMESPACE).items == []
     client.force_login(BuilderFactory())
     page = client.get(reverse("workflows:task_instance", args=["k8s_hello", run.pk, "hello"]))
     assert page.status_code == 200
