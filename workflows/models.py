@@ -36,6 +36,7 @@ class DagRecord(models.Model):
     class Meta:
         ordering = ["dag_id"]
         verbose_name = "DAG"
+        permissions = [("pause_dagrecord", "Can pause and unpause a DAG")]
 
     def __str__(self) -> str:
         return self.dag_id
@@ -73,6 +74,8 @@ class DagRun(models.Model):
             models.UniqueConstraint(fields=["dag", "run_id"], name="workflows_dagrun_unique_run_id"),
         ]
         indexes = [models.Index(fields=["state", "dag"], name="workflows_dagrun_state")]
+        # Django's own view_dagrun covers reading runs, their tasks and the log of each try.
+        permissions = [("trigger_dagrun", "Can trigger a run of a DAG")]
 
     def __str__(self) -> str:
         return f"{self.dag.dag_id} {self.run_id}"
@@ -117,6 +120,10 @@ class TaskInstance(models.Model):
         ordering = ["run", "id"]
         constraints = [models.UniqueConstraint(fields=["run", "task_id"], name="workflows_ti_unique_task")]
         indexes = [models.Index(fields=["state", "run"], name="workflows_ti_state")]
+        permissions = [
+            ("clear_taskinstance", "Can clear a task so that it runs again"),
+            ("mark_taskinstance", "Can mark a task success or failed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.task_id} in {self.run_id}"

@@ -1,13 +1,21 @@
-"""The staff UI: DAGs, their runs as a grid, triggering, clearing and the log of each try. Builders only."""
+"""The staff UI: DAGs, their runs as a grid, triggering, clearing and the log of each try.
+
+Each page asks for the engine's model permissions (see `models.py`): view_dagrun to read, and
+trigger_dagrun, pause_dagrecord, clear_taskinstance or mark_taskinstance to act, so that a project
+decides who holds them with its own groups; superusers hold them all. Anonymous visitors are sent
+to log in, and signed-in users without the permission get 403.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from community.members.permissions import builder_required
 from workflows import queries, services
 from workflows.conf import workflows_settings
 from workflows.dagbag import get_dagbag
@@ -18,6 +26,29 @@ from workflows.models import DagRun, TaskInstance
 from workflows.sdk import DAG
 from workflows.timetables import describe_schedule
 
+View = Callable[..., HttpResponse]
+
+VIEW_RUNS = "workflows.view_dagrun"
+TRIGGER = "workflows.trigger_dagrun"
+PAUSE = "workflows.pause_dagrecord"
+CLEAR = "workflows.clear_taskinstance"
+MARK = "workflows.mark_taskinstance"
+
+
+def _requires(*perms: str) -> Callable[[View], View]:
+    """Anonymous visitors are sent to log in; signed-in users without every one of `perms` get 403."""
+
+    def decorate(view: View) -> View:
+        return login_required(permission_required(perms, raise_exception=True)(view))
+
+    return decorate
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, object], status: int = 200) -> HttpResponse:
+    # The pages extend the base template the project names, so they sit inside its layout.
+    context = {"workflows_base_template": workflows_settings.BASE_TEMPLATE, **context}
+    return render(request, template, context, status=status)
+
 
 def _dag_or_404(dag_id: str) -> DAG:
     try:
@@ -26,7 +57,7 @@ def _dag_or_404(dag_id: str) -> DAG:
         raise Http404(str(exc)) from exc
 
 
-@builder_required
+@_requires(VIEW_RUNS)
 def dag_list(request: HttpRequest) -> HttpResponse:
     bag = get_dagbag()
     dag_ids = sorted(bag.dags)
@@ -44,7 +75,7 @@ def dag_list(request: HttpRequest) -> HttpResponse:
         for dag_id in dag_ids
     ]
     context = {"rows": rows, "import_errors": bag.import_errors, "cron_zone": _cron_zone()}
-    return render(request, "workflows/dag_list.html", context)
+    return _render(request, "workflows/dag_list.html", context)
 
 
 def _cron_zone() -> str:
@@ -62,7 +93,7 @@ def _grid_context(dag: DAG) -> dict[str, object]:
     return {"dag": dag, "grid": grid, "active": active}
 
 
-@builder_required
+@_requires(VIEW_RUNS)
 def dag_detail(request: HttpRequest, dag_id: str) -> HttpResponse:
     dag = _dag_or_404(dag_id)
     record = queries.dag_records_by_id([dag_id]).get(dag_id)
@@ -73,16 +104,16 @@ def dag_detail(request: HttpRequest, dag_id: str) -> HttpResponse:
         "cron_zone": _cron_zone(),
         "trigger_form": TriggerForm(dag=dag),
     }
-    return render(request, "workflows/dag_detail.html", context)
+    return _render(request, "workflows/dag_detail.html", context)
 
 
-@builder_required
+@_requires(VIEW_RUNS)
 def dag_grid(request: HttpRequest, dag_id: str) -> HttpResponse:
     """The grid alone, polled by htmx while runs are active."""
-    return render(request, "workflows/_grid.html", _grid_context(_dag_or_404(dag_id)))
+    return _render(request, "workflows/_grid.html", _grid_context(_dag_or_404(dag_id)))
 
 
-@builder_required
+@_requires(VIEW_RUNS, TRIGGER)
 def trigger(request: HttpRequest, dag_id: str) -> HttpResponse:
     dag = _dag_or_404(dag_id)
     form = TriggerForm(request.POST or None, dag=dag)
@@ -98,10 +129,10 @@ def trigger(request: HttpRequest, dag_id: str) -> HttpResponse:
             messages.success(request, f"Triggered {dag_id}: {run.run_id}.")
             return redirect("workflows:dag_detail", dag_id=dag_id)
     status = 400 if request.method == "POST" else 200
-    return render(request, "workflows/trigger.html", {"dag": dag, "form": form}, status=status)
+    return _render(request, "workflows/trigger.html", {"dag": dag, "form": form}, status=status)
 
 
-@builder_required
+@_requires(VIEW_RUNS, PAUSE)
 @require_POST
 def set_paused(request: HttpRequest, dag_id: str) -> HttpResponse:
     dag = _dag_or_404(dag_id)
@@ -115,7 +146,7 @@ def set_paused(request: HttpRequest, dag_id: str) -> HttpResponse:
     return redirect("workflows:dag_list")
 
 
-@builder_required
+@_requires(VIEW_RUNS)
 def task_instance(request: HttpRequest, dag_id: str, run_pk: int, task_id: str) -> HttpResponse:
     dag = _dag_or_404(dag_id)
     try:
@@ -136,10 +167,10 @@ def task_instance(request: HttpRequest, dag_id: str, run_pk: int, task_id: str) 
         "mark_form": MarkForm(prefix="mark"),
         "task": dag.tasks.get(task_id),
     }
-    return render(request, "workflows/task_instance.html", context)
+    return _render(request, "workflows/task_instance.html", context)
 
 
-@builder_required
+@_requires(VIEW_RUNS, CLEAR)
 @require_POST
 def clear(request: HttpRequest, dag_id: str, run_pk: int, task_id: str) -> HttpResponse:
     dag = _dag_or_404(dag_id)
@@ -157,7 +188,7 @@ def clear(request: HttpRequest, dag_id: str, run_pk: int, task_id: str) -> HttpR
     return redirect("workflows:task_instance", dag_id=dag_id, run_pk=run_pk, task_id=task_id)
 
 
-@builder_required
+@_requires(VIEW_RUNS, MARK)
 @require_POST
 def mark(request: HttpRequest, dag_id: str, run_pk: int, task_id: str) -> HttpResponse:
     dag = _dag_or_404(dag_id)

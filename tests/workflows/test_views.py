@@ -4,6 +4,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from tests.factories import BuilderFactory, UserFactory
@@ -74,6 +75,46 @@ def test_anonymous_visitor_is_sent_to_log_in(client, finished_run):
         assert response["Location"].startswith("/accounts/login/")
 
 
+def test_superuser_who_is_not_staff_opens_every_page(client, finished_run):
+    client.force_login(UserFactory(is_superuser=True))
+    for method, url in _pages(finished_run):
+        assert getattr(client, method)(url).status_code in {200, 302, 400}, url
+
+
+def _member_with(*codenames):
+    member = UserFactory()
+    member.user_permissions.set(Permission.objects.filter(content_type__app_label="workflows", codename__in=codenames))
+    return member
+
+
+def test_permission_to_view_runs_opens_the_pages_but_no_action(client, finished_run):
+    client.force_login(_member_with("view_dagrun"))
+    statuses = [(method, getattr(client, method)(url).status_code) for method, url in _pages(finished_run)]
+    # Pages in the order of _pages: list, detail, grid, the trigger form (an action), then the task page.
+    assert statuses == [
+        ("get", 200),
+        ("get", 200),
+        ("get", 200),
+        ("get", 403),
+        ("post", 403),
+        ("post", 403),
+        ("get", 200),
+        ("post", 403),
+        ("post", 403),
+    ]
+    assert DagRun.objects.count() == 1
+
+
+def test_each_action_needs_its_own_permission(client, finished_run):
+    kwargs = {"dag_id": "greetings", "run_pk": finished_run.pk, "task_id": "hello"}
+    client.force_login(_member_with("view_dagrun", "clear_taskinstance"))
+    assert client.post(reverse("workflows:clear", kwargs=kwargs)).status_code == 302
+    assert client.post(reverse("workflows:mark", kwargs=kwargs)).status_code == 403
+    assert client.post(reverse("workflows:set_paused", args=["greetings"]), {"paused": "on"}).status_code == 403
+    assert client.post(reverse("workflows:trigger", args=["greetings"]), {"name": "Ada"}).status_code == 403
+    assert (TaskInstance.objects.get().state, DagRun.objects.count()) == (TaskState.NONE, 1)
+
+
 def test_dag_list_shows_schedule_in_words_and_import_errors(client, monkeypatch):
     d = _dag(
         "nightly",
@@ -100,7 +141,7 @@ def test_dag_list_queries_do_not_grow_with_dags(client, monkeypatch, django_asse
     for d in dags:
         DagRunFactory.create_batch(2, dag__dag_id=d.dag_id)
     client.force_login(BuilderFactory())
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(8):  # 2 of them read the viewer's permissions
         assert client.get(reverse("workflows:dag_list")).status_code == 200
 
 
@@ -110,7 +151,7 @@ def test_dag_grid_queries_do_not_grow_with_runs(client, greetings, django_assert
         TaskInstanceFactory(run=run, task_id="hello")
         TaskInstanceFactory(run=run, task_id="hello__2")
     client.force_login(BuilderFactory())
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(8):  # 2 of them read the viewer's permissions
         response = client.get(reverse("workflows:dag_detail", args=["greetings"]))
     assert response.content.decode().count('class="state state-success"') >= 2 * count
 
