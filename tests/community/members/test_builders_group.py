@@ -84,3 +84,12 @@ def test_the_migration_puts_every_existing_staff_user_in_the_group():
     assert set(group.user_set.values_list("pk", flat=True)) == {builder.pk, other.pk}
     assert {f"workflows.{p}" for p in group.permissions.values_list("codename", flat=True)} == WORKFLOWS_PERMISSIONS
     assert _fresh(member).get_all_permissions() == set()
+
+
+@pytest.mark.django_db
+def test_the_demo_builder_is_in_the_group_and_demo_members_hold_no_workflows_permission():
+    from community.members.demo_members import seed_members
+
+    builder, members = seed_members()
+    assert list(builder.groups.values_list("name", flat=True)) == ["Builders"]
+    assert {p for member in members for p in _fresh(member).get_all_permissions()} == set()
