@@ -339,18 +339,24 @@ def _add_task_instances(run: DagRun, dag: DAG, task_ids: Iterable[str]) -> None:
     )
 
 
-def clear_task_instances(*, run: DagRun, dag: DAG, task_ids: Iterable[str], downstream: bool = False) -> list[str]:
-    """Re-run tasks of a run (and, optionally, everything downstream of them).
-
-    Their state goes back to none with a fresh set of retries; the run goes back to queued.
-    Raises WorkflowError if one of them is still queued or running. Returns the cleared task ids.
-    """
+def _chosen_tasks(dag: DAG, task_ids: Iterable[str], *, downstream: bool) -> set[str]:
+    """The tasks a builder named (and, if asked, all downstream of them); unknown names are refused."""
     wanted = set(task_ids)
     unknown = wanted - set(dag.tasks)
     if unknown:
         raise WorkflowError(f"DAG {dag.dag_id!r} has no task {', '.join(sorted(unknown))}")
     if downstream:
         wanted |= graph.descendants(dag.downstream, wanted)
+    return wanted
+
+
+def clear_task_instances(*, run: DagRun, dag: DAG, task_ids: Iterable[str], downstream: bool = False) -> list[str]:
+    """Re-run tasks of a run (and, optionally, everything downstream of them).
+
+    Their state goes back to none with a fresh set of retries; the run goes back to queued.
+    Raises WorkflowError if one of them is still queued or running. Returns the cleared task ids.
+    """
+    wanted = _chosen_tasks(dag, task_ids, downstream=downstream)
     with transaction.atomic():
         locked_run = DagRun.objects.select_for_update().get(pk=run.pk)
         tis = list(TaskInstance.objects.select_for_update().filter(run=locked_run, task_id__in=wanted))
@@ -402,12 +408,7 @@ def mark_task_instances(
     """
     if state not in MARKABLE_STATES:
         raise WorkflowError(f"A task can be marked {' or '.join(MARKABLE_STATES)}, not {state!r}.")
-    wanted = set(task_ids)
-    unknown = wanted - set(dag.tasks)
-    if unknown:
-        raise WorkflowError(f"DAG {dag.dag_id!r} has no task {', '.join(sorted(unknown))}")
-    if downstream:
-        wanted |= graph.descendants(dag.downstream, wanted)
+    wanted = _chosen_tasks(dag, task_ids, downstream=downstream)
     now = timezone.now()
     with transaction.atomic():
         locked_run = DagRun.objects.select_for_update().get(pk=run.pk)

@@ -209,7 +209,10 @@ def hub_instance(
     return n_mentees, capacity, mentee, mentor, score, mentor < 2
 
 
-def counting_solves(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def solve_hub_instance(monkeypatch: pytest.MonkeyPatch) -> tuple[int, int, list[int], int]:
+    """The certified solver's total on the hub instance, a direct solve's total, and the sizes of
+    the solves the certified one made, with the number of edges in the whole graph."""
+    n_mentees, capacity, mentee, mentor, score, start = hub_instance()
     solves: list[int] = []
 
     def counted(**kwargs: np.ndarray) -> np.ndarray:
@@ -217,40 +220,32 @@ def counting_solves(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return solve_flow(**kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr("mentorship.matching.solver.solve_flow", counted)
-    return solves
+    certified = max_score_assignment(
+        n_mentees=n_mentees, capacity=capacity, mentee=mentee, mentor=mentor, score=score, start=start
+    )
+    full = solve_flow(n_mentees=n_mentees, capacity=capacity, mentee=mentee, mentor=mentor, score=score)
+
+    def total(assignment: np.ndarray) -> int:
+        return int(score[assignment[mentee] == mentor].sum())
+
+    return total(certified), total(full), solves, int(score.shape[0])
 
 
 def test_solver_proves_the_optimum_cheaply_when_everyone_wants_the_same_few_mentors(monkeypatch) -> None:
     """The crowded mentors' prices rise within a few rounds, so the rounds together solve far fewer
     edges than one direct solve of the whole graph, and the total is the direct solve's."""
-    n_mentees, capacity, mentee, mentor, score, start = hub_instance()
-    solves = counting_solves(monkeypatch)
-    certified = max_score_assignment(
-        n_mentees=n_mentees, capacity=capacity, mentee=mentee, mentor=mentor, score=score, start=start
-    )
-    full = solve_flow(n_mentees=n_mentees, capacity=capacity, mentee=mentee, mentor=mentor, score=score)
+    certified, full, solves, edges = solve_hub_instance(monkeypatch)
 
-    def total(assignment: np.ndarray) -> int:
-        return int(score[assignment[mentee] == mentor].sum())
-
-    assert total(certified) == total(full)
-    assert score.shape[0] not in solves
-    assert sum(solves) <= DIRECT_BUDGET * score.shape[0]
+    assert certified == full
+    assert edges not in solves
+    assert sum(solves) <= DIRECT_BUDGET * edges
 
 
 def test_solver_solves_the_whole_graph_once_the_rounds_use_up_their_budget(monkeypatch) -> None:
     """However the rounds go, they never cost more than their share of a direct solve before it."""
-    n_mentees, capacity, mentee, mentor, score, start = hub_instance()
     monkeypatch.setattr("mentorship.matching.solver.DIRECT_BUDGET", 0.01)
-    solves = counting_solves(monkeypatch)
-    certified = max_score_assignment(
-        n_mentees=n_mentees, capacity=capacity, mentee=mentee, mentor=mentor, score=score, start=start
-    )
-    full = solve_flow(n_mentees=n_mentees, capacity=capacity, mentee=mentee, mentor=mentor, score=score)
+    certified, full, solves, edges = solve_hub_instance(monkeypatch)
 
-    def total(assignment: np.ndarray) -> int:
-        return int(score[assignment[mentee] == mentor].sum())
-
-    assert total(certified) == total(full)
-    assert solves[-1] == score.shape[0]
-    assert sum(solves[:-1]) <= 0.01 * score.shape[0]
+    assert certified == full
+    assert solves[-1] == edges
+    assert sum(solves[:-1]) <= 0.01 * edges
