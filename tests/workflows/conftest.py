@@ -23,12 +23,14 @@ def _workflows_settings(settings, tmp_path):
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def celery_worker(settings, tmp_path):
+@pytest.fixture(scope="session")
+def _celery_worker_process(django_db_setup, tmp_path_factory):
+    """One real worker for every Celery test of the session: starting one takes seconds.
+
+    It serves this test process's own queue, and stops before the test database is dropped.
+    """
     url = redis_url()
     queue = f"wicn-test-{os.getpid()}"
-    settings.WORKFLOWS_EXECUTORS = ["celery"]
-    settings.WORKFLOWS_CELERY_DEFAULT_QUEUE = queue
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -36,7 +38,7 @@ def celery_worker(settings, tmp_path):
         "WORKFLOWS_DAG_MODULES": "tests.workflows.dags_for_tests",
         "WORKFLOWS_EXECUTORS": "celery",
     }
-    log = tmp_path / "worker.log"
+    log = tmp_path_factory.mktemp("celery") / "worker.log"
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -66,6 +68,15 @@ def celery_worker(settings, tmp_path):
         assert worker.poll() is None, log.read_text()[-3000:]
         assert time.monotonic() < deadline, "the Celery worker did not start within 60 s"
         time.sleep(0.2)
-    yield log
+    yield queue, log
     worker.terminate()
     worker.wait(timeout=30)
+
+
+@pytest.fixture
+def celery_worker(_celery_worker_process, settings):
+    """The session's Celery worker, with this test's settings sending tries to its queue."""
+    queue, log = _celery_worker_process
+    settings.WORKFLOWS_EXECUTORS = ["celery"]
+    settings.WORKFLOWS_CELERY_DEFAULT_QUEUE = queue
+    return log
