@@ -21,7 +21,7 @@ class Host(models.Model):
     """A member who offers coffee chats. Their time zone is their profile's."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_host")
-    areas = models.ManyToManyField("mentorship.Area", blank=True, related_name="chat_hosts")
+    areas = models.ManyToManyField("members.Area", blank=True, related_name="chat_hosts")
     topics = models.CharField(
         max_length=200,
         blank=True,

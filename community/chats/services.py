@@ -21,9 +21,8 @@ from community.chats.errors import (
 )
 from community.chats.models import AvailabilityRule, BlockedDate, CoffeeChat, Host
 from community.chats.queries import busy_intervals, open_bookings_count
-from community.members.models import Profile, User, new_calendar_token
+from community.members.models import Area, Profile, User, new_calendar_token
 from community.members.permissions import is_builder
-from mentorship.models import Area
 
 
 @transaction.atomic
