@@ -1,4 +1,4 @@
-"""iCalendar for coffee chats: email invites (REQUEST / CANCEL) and events for the personal feed."""
+"""iCalendar for coffee chats: email invites (REQUEST / CANCEL) and the member's chats in their personal calendar."""
 
 from datetime import datetime
 from email.utils import parseaddr
@@ -7,13 +7,15 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Event, vCalAddress, vText
 
+from community.calendar.ical import build_calendar
 from community.chats.enums import ChatStatus
 from community.chats.models import CoffeeChat
+from community.chats.queries import chats_for_calendar
 from community.members.models import User
 
-PRODID = "-//wicn//Coffee chats//EN"
+PRODUCT = "Coffee chats"
 
 
 def site_domain() -> str:
@@ -82,10 +84,6 @@ def chat_invite(chat: CoffeeChat, *, recipient: User, method: str) -> bytes:
     """
     if method not in {"REQUEST", "CANCEL"}:
         raise ValueError(f"unsupported iTIP method {method!r}")
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("method", method)
     event = chat_event(chat, for_user=recipient)
     organizer = vCalAddress(f"mailto:{_from_address()}")
     organizer.params["cn"] = vText(settings.SITE_NAME)
@@ -95,8 +93,12 @@ def chat_invite(chat: CoffeeChat, *, recipient: User, method: str) -> bytes:
     attendee.params["role"] = vText("REQ-PARTICIPANT")
     attendee.params["partstat"] = vText("ACCEPTED")
     event.add("attendee", attendee)
-    calendar.add_component(event)
-    return calendar.to_ical()
+    return build_calendar([event], product=PRODUCT, method=method, published=False).to_ical()
+
+
+def booked_chat_events(*, member: User, since: datetime, now: datetime) -> list[Event]:
+    """The member's booked and held chats (either side) for their personal calendar, stamped `now`."""
+    return [chat_event(chat, for_user=member, stamp=now) for chat in chats_for_calendar(member=member, since=since)]
 
 
 def _from_address() -> str:
