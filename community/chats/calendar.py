@@ -2,7 +2,6 @@
 
 from datetime import datetime
 from email.utils import parseaddr
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
@@ -13,30 +12,23 @@ from community.calendar.ical import build_calendar
 from community.chats.enums import ChatStatus
 from community.chats.models import CoffeeChat
 from community.chats.queries import chats_for_calendar
+from community.links import absolute_url, site_host
 from community.members.models import User
 
 PRODUCT = "Coffee chats"
 
 
-def site_domain() -> str:
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
-
-
 def chat_uid(chat: CoffeeChat) -> str:
     """Stable for the life of the chat, so that an update or cancellation replaces the same calendar entry."""
-    return f"chat-{chat.pk}@{site_domain()}"
-
-
-def absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+    return f"chat-{chat.pk}@{site_host()}"
 
 
 def chat_links(chat: CoffeeChat) -> dict[str, str]:
     """Where a participant manages the chat. Each page asks them to log in and checks they take part."""
     return {
-        "manage_url": absolute(reverse("chats:detail", args=[chat.pk])),
-        "cancel_url": absolute(reverse("chats:cancel", args=[chat.pk])),
-        "reschedule_url": absolute(reverse("chats:reschedule", args=[chat.pk])),
+        "manage_url": absolute_url(reverse("chats:detail", args=[chat.pk])),
+        "cancel_url": absolute_url(reverse("chats:cancel", args=[chat.pk])),
+        "reschedule_url": absolute_url(reverse("chats:reschedule", args=[chat.pk])),
     }
 
 
@@ -102,4 +94,4 @@ def booked_chat_events(*, member: User, since: datetime, now: datetime) -> list[
 
 
 def _from_address() -> str:
-    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or f"hello@{site_domain()}"
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or f"hello@{site_host()}"

@@ -10,6 +10,7 @@ from django.db.models import F, Func, Q
 from community.availability import Schedule, WeeklyRule
 from community.chats.constraints import PostgresExclusionConstraint
 from community.chats.enums import ChatStatus, SlotLength, Weekday
+from community.members.zones import member_zone
 
 
 class TsTzRange(Func):
@@ -62,12 +63,11 @@ class Host(models.Model):
 
     @property
     def time_zone(self) -> str:
-        profile = getattr(self.user, "profile", None)
-        return profile.time_zone if profile is not None else "UTC"
+        return self.zone.key
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.time_zone)
+        return member_zone(self.user)
 
     @property
     def topic_list(self) -> list[str]:

@@ -2,22 +2,17 @@
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 import icalendar
-from django.conf import settings
 from django.utils import timezone
 
 from community.calendar.ical import build_calendar
+from community.links import absolute_url, site_host
 from community.members.models import User
 from community.workshops.models import Workshop
 from community.workshops.queries import seated_workshops
 
 PRODUCT = "Workshops"
-
-
-def site_host() -> str:
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
 def workshop_uid(workshop: Workshop) -> str:
@@ -31,7 +26,7 @@ def _speaker_names(workshop: Workshop) -> list[str]:
 
 def workshop_event(workshop: Workshop, *, include_join_link: bool) -> icalendar.Event:
     """One VEVENT for the workshop, times in UTC. The join link is added only when asked for (confirmed registrants)."""
-    page_url = f"{settings.SITE_URL}{workshop.get_absolute_url()}"
+    page_url = absolute_url(workshop.get_absolute_url())
     lines = [workshop.description.strip()]
     speakers = _speaker_names(workshop)
     if speakers:
