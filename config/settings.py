@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "community.podcasts",
     "community.workshops",
     "community.chats",
+    "community.calendar",
     "community.reports",
     "community.digest",
     "community.announcements",

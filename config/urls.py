@@ -19,7 +19,7 @@ urlpatterns = [
     path("podcast/", include("community.podcasts.urls")),
     path("workshops/", include("community.workshops.urls")),
     path("chats/", include("community.chats.urls")),
-    path("calendar/", include("community.chats.calendar_urls")),
+    path("calendar/", include("community.calendar.urls")),
     path("reports/", include("community.reports.urls")),
     path("mentorship/", include("mentorship.urls")),
     path("workflows/", include("workflows.urls")),

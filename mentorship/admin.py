@@ -1,7 +1,6 @@
 from django.contrib import admin
 
 from mentorship.models import (
-    Area,
     Batch,
     CheckIn,
     Feedback,
@@ -12,14 +11,6 @@ from mentorship.models import (
     MentorApplication,
     PairRule,
 )
-
-
-@admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "position"]
-    list_editable = ["position"]
-    prepopulated_fields = {"slug": ["name"]}
-    search_fields = ["name"]
 
 
 @admin.register(Batch)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
-
 from community.announcements.registry import AnnouncementDraft
 from community.announcements.sources import utc_label
+from community.links import absolute_url
 from mentorship.enums import BatchStatus
 from mentorship.models import Batch
 
@@ -28,7 +27,7 @@ def newly_open_batches(*, since: datetime, now: datetime) -> list[AnnouncementDr
             text=(
                 f"Mentorship applications are open: {batch.name}\n"
                 f"Apply by {utc_label(batch.applications_close_at)}\n"
-                f"{settings.SITE_URL}{batch.get_absolute_url()}"
+                f"{absolute_url(batch.get_absolute_url())}"
             ),
         )
         for batch in batches

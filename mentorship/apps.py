@@ -19,4 +19,9 @@ class MentorshipConfig(AppConfig):
         from mentorship.report_figures import register_report_section
 
         register_report_section()
+
+        from community.members.profile_sections import register_profile_section
+        from mentorship.profile import mentorship_record_section
+
+        register_profile_section("mentorship", mentorship_record_section)
         from mentorship import checks  # noqa: F401 - registers the system checks

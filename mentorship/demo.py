@@ -13,9 +13,9 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
 
-from community.members.models import Profile, User
+from community.members.models import Area, Profile, User
 from mentorship.enums import BatchStatus, Gender, Region
-from mentorship.models import Area, Batch, MenteeApplication, MenteeAreaChoice, MentorApplication
+from mentorship.models import Batch, MenteeApplication, MenteeAreaChoice, MentorApplication
 
 BATCH_SLUG = "demo-spring-cohort"
 EXTRA_PEOPLE = [

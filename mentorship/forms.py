@@ -8,10 +8,11 @@ from django import forms
 from django.utils import timezone
 
 from community.members.fields import InstantField, SingleLineFieldsMixin
+from community.members.models import Area
 from community.members.validators import known_time_zones
 from mentorship.enums import LANGUAGES, FeedbackStage, Gender, PairRuleKind, Region
 from mentorship.matching import MAX_CAPACITY, MIN_CAPACITY
-from mentorship.models import Area, Batch, Match, MenteeApplication, MentorApplication
+from mentorship.models import Batch, Match, MenteeApplication, MentorApplication
 
 
 def time_zone_choices() -> list[tuple[str, str]]:

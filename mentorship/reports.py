@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from django.db.models import Avg, Count, Q, Sum
 
+from community.members.models import Area
 from mentorship.enums import FeedbackStage, MatchStatus, UnmatchedReasonChoice
-from mentorship.models import Area, Batch, CheckIn, Feedback, Match, MenteeApplication, MentorApplication
+from mentorship.models import Batch, CheckIn, Feedback, Match, MenteeApplication, MentorApplication
 
 PUBLISHED_STATUSES = (MatchStatus.APPROVED, MatchStatus.ACTIVE, MatchStatus.COMPLETED, MatchStatus.ENDED_EARLY)
 

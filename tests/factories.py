@@ -4,8 +4,7 @@ import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from community.members.models import Profile, User
-from mentorship.models import Area
+from community.members.models import Area, Profile, User
 
 
 class AreaFactory(factory.django.DjangoModelFactory):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from django.conf import settings
 from django.utils.dateformat import format as date_format
 
 from community.announcements.registry import AnnouncementDraft
+from community.links import absolute_url
 from community.podcasts.models import Episode
 from community.workshops.models import Workshop
 
@@ -23,7 +23,7 @@ def new_workshops(*, since: datetime, now: datetime) -> list[AnnouncementDraft]:
     return [
         AnnouncementDraft(
             object_id=str(w.pk),
-            text=f"New workshop: {w.title}\n{utc_label(w.starts_at)}\n{settings.SITE_URL}{w.get_absolute_url()}",
+            text=f"New workshop: {w.title}\n{utc_label(w.starts_at)}\n{absolute_url(w.get_absolute_url())}",
         )
         for w in workshops.order_by("created_at", "pk")
     ]
@@ -35,7 +35,7 @@ def new_episodes(*, since: datetime, now: datetime) -> list[AnnouncementDraft]:
     return [
         AnnouncementDraft(
             object_id=str(e.pk),
-            text=f"New episode: {e.title} ({e.duration_label})\n{settings.SITE_URL}{e.get_absolute_url()}",
+            text=f"New episode: {e.title} ({e.duration_label})\n{absolute_url(e.get_absolute_url())}",
         )
         for e in episodes.order_by("publish_at", "pk")
     ]

@@ -1,40 +1,34 @@
-"""iCalendar for coffee chats: email invites (REQUEST / CANCEL) and events for the personal feed."""
+"""iCalendar for coffee chats: email invites (REQUEST / CANCEL) and the member's chats in their personal calendar."""
 
 from datetime import datetime
 from email.utils import parseaddr
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Event, vCalAddress, vText
 
+from community.calendar.ical import build_calendar
 from community.chats.enums import ChatStatus
 from community.chats.models import CoffeeChat
+from community.chats.queries import chats_for_calendar
+from community.links import absolute_url, site_host
 from community.members.models import User
 
-PRODID = "-//wicn//Coffee chats//EN"
-
-
-def site_domain() -> str:
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
+PRODUCT = "Coffee chats"
 
 
 def chat_uid(chat: CoffeeChat) -> str:
     """Stable for the life of the chat, so that an update or cancellation replaces the same calendar entry."""
-    return f"chat-{chat.pk}@{site_domain()}"
-
-
-def absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+    return f"chat-{chat.pk}@{site_host()}"
 
 
 def chat_links(chat: CoffeeChat) -> dict[str, str]:
     """Where a participant manages the chat. Each page asks them to log in and checks they take part."""
     return {
-        "manage_url": absolute(reverse("chats:detail", args=[chat.pk])),
-        "cancel_url": absolute(reverse("chats:cancel", args=[chat.pk])),
-        "reschedule_url": absolute(reverse("chats:reschedule", args=[chat.pk])),
+        "manage_url": absolute_url(reverse("chats:detail", args=[chat.pk])),
+        "cancel_url": absolute_url(reverse("chats:cancel", args=[chat.pk])),
+        "reschedule_url": absolute_url(reverse("chats:reschedule", args=[chat.pk])),
     }
 
 
@@ -82,10 +76,6 @@ def chat_invite(chat: CoffeeChat, *, recipient: User, method: str) -> bytes:
     """
     if method not in {"REQUEST", "CANCEL"}:
         raise ValueError(f"unsupported iTIP method {method!r}")
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("method", method)
     event = chat_event(chat, for_user=recipient)
     organizer = vCalAddress(f"mailto:{_from_address()}")
     organizer.params["cn"] = vText(settings.SITE_NAME)
@@ -95,9 +85,13 @@ def chat_invite(chat: CoffeeChat, *, recipient: User, method: str) -> bytes:
     attendee.params["role"] = vText("REQ-PARTICIPANT")
     attendee.params["partstat"] = vText("ACCEPTED")
     event.add("attendee", attendee)
-    calendar.add_component(event)
-    return calendar.to_ical()
+    return build_calendar([event], product=PRODUCT, method=method, published=False).to_ical()
+
+
+def booked_chat_events(*, member: User, since: datetime, now: datetime) -> list[Event]:
+    """The member's booked and held chats (either side) for their personal calendar, stamped `now`."""
+    return [chat_event(chat, for_user=member, stamp=now) for chat in chats_for_calendar(member=member, since=since)]
 
 
 def _from_address() -> str:
-    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or f"hello@{site_domain()}"
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or f"hello@{site_host()}"

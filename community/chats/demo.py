@@ -9,8 +9,7 @@ from community.chats.enums import ChatStatus
 from community.chats.models import CoffeeChat, Host
 from community.chats.queries import open_slots_for_host
 from community.chats.services import save_host
-from community.members.models import User
-from mentorship.models import Area
+from community.members.models import Area, User
 
 MON, TUE, WED, THU, FRI, SAT = range(6)
 

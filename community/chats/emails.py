@@ -10,16 +10,9 @@ from django.utils import formats
 from community.chats.calendar import chat_invite, chat_links
 from community.chats.models import CoffeeChat
 from community.members.models import User
+from community.members.zones import member_zone
 from community.notifications.enums import EmailKind
 from community.notifications.services import queue_email
-
-
-def _zone_of(user: User) -> ZoneInfo:
-    profile = getattr(user, "profile", None)
-    try:
-        return ZoneInfo(profile.time_zone if profile is not None else "UTC")
-    except (ValueError, LookupError):
-        return ZoneInfo("UTC")
 
 
 def describe_time(start: datetime, end: datetime, zone: ZoneInfo) -> str:
@@ -46,7 +39,7 @@ def _queue(
     previous: tuple[datetime, datetime] | None = None,
 ) -> None:
     for role, recipient, other in _participants(chat):
-        zone = _zone_of(recipient)
+        zone = member_zone(recipient)
         context = {
             "chat": chat,
             "role": role,
@@ -114,8 +107,8 @@ def chat_reminder_emails(
                 "role": role,
                 "other_name": other.display_name,
                 "starts_in": starts_in,
-                "when": describe_time(chat.start, chat.end, _zone_of(recipient)),
-                "other_when": describe_time(chat.start, chat.end, _zone_of(other)),
+                "when": describe_time(chat.start, chat.end, member_zone(recipient)),
+                "other_when": describe_time(chat.start, chat.end, member_zone(other)),
                 **chat_links(chat),
             },
             "kind": EmailKind.REMINDERS,

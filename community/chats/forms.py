@@ -8,7 +8,7 @@ from community.chats.conf import app_settings
 from community.chats.enums import ChatOutcome, Weekday
 from community.chats.models import Host
 from community.members.fields import InstantField, SingleLineFieldsMixin
-from mentorship.models import Area
+from community.members.models import Area
 
 
 class HostForm(SingleLineFieldsMixin, forms.ModelForm):

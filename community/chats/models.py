@@ -10,6 +10,7 @@ from django.db.models import F, Func, Q
 from community.availability import Schedule, WeeklyRule
 from community.chats.constraints import PostgresExclusionConstraint
 from community.chats.enums import ChatStatus, SlotLength, Weekday
+from community.members.zones import member_zone
 
 
 class TsTzRange(Func):
@@ -21,7 +22,7 @@ class Host(models.Model):
     """A member who offers coffee chats. Their time zone is their profile's."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_host")
-    areas = models.ManyToManyField("mentorship.Area", blank=True, related_name="chat_hosts")
+    areas = models.ManyToManyField("members.Area", blank=True, related_name="chat_hosts")
     topics = models.CharField(
         max_length=200,
         blank=True,
@@ -62,12 +63,11 @@ class Host(models.Model):
 
     @property
     def time_zone(self) -> str:
-        profile = getattr(self.user, "profile", None)
-        return profile.time_zone if profile is not None else "UTC"
+        return self.zone.key
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.time_zone)
+        return member_zone(self.user)
 
     @property
     def topic_list(self) -> list[str]:

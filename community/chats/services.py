@@ -21,9 +21,8 @@ from community.chats.errors import (
 )
 from community.chats.models import AvailabilityRule, BlockedDate, CoffeeChat, Host
 from community.chats.queries import busy_intervals, open_bookings_count
-from community.members.models import Profile, User, new_calendar_token
+from community.members.models import Area, User
 from community.members.permissions import is_builder
-from mentorship.models import Area
 
 
 @transaction.atomic
@@ -229,15 +228,3 @@ def mark_chat_outcome(*, chat: CoffeeChat, by: User, outcome: str) -> CoffeeChat
         chat.status = outcome.value
         chat.save(update_fields=["status", "updated_at"])
     return chat
-
-
-@transaction.atomic
-def rotate_calendar_token(*, member: User) -> str:
-    """Give the member a new secret calendar address; the old one stops working at once.
-
-    Side effects: locks the member's Profile row and replaces its calendar_token.
-    """
-    profile = Profile.objects.select_for_update().get(user=member)
-    profile.calendar_token = new_calendar_token()
-    profile.save(update_fields=["calendar_token", "updated_at"])
-    return profile.calendar_token

@@ -36,6 +36,7 @@ from community.chats.queries import (
     hosts_for_browsing,
     open_slots_for_host,
 )
+from community.members.zones import member_zone
 
 HOSTS_PER_PAGE = 20
 
@@ -354,21 +355,13 @@ def host_settings(request: HttpRequest) -> HttpResponse:
             "formset": formset,
             "block_form": BlockDateForm(today=_host_today(request)),
             "blocked": host.blocked_dates.all() if host else [],
-            "zone_label": _zone_label(_member_zone(request)),
+            "zone_label": _zone_label(member_zone(request.user)),
         },
     )
 
 
-def _member_zone(request: HttpRequest) -> ZoneInfo:
-    profile = getattr(request.user, "profile", None)
-    try:
-        return ZoneInfo(profile.time_zone) if profile else ZoneInfo("UTC")
-    except (ValueError, LookupError):
-        return ZoneInfo("UTC")
-
-
 def _host_today(request: HttpRequest) -> date:
-    return timezone.now().astimezone(_member_zone(request)).date()
+    return timezone.now().astimezone(member_zone(request.user)).date()
 
 
 @login_required

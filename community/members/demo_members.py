@@ -10,8 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from community.members.enums import Visibility
-from community.members.models import Profile, User
-from mentorship.models import Area
+from community.members.models import Area, Profile, User
 
 BUILDER_EMAIL = "builder@example.org"
 BUILDER_PASSWORD = "wicn-demo-builder"  # noqa: S105 - published demo credentials, README gives them

@@ -8,9 +8,8 @@ from django.utils.html import format_html
 from community.members import services
 from community.members.enums import Visibility
 from community.members.fields import SingleLineFieldsMixin
-from community.members.models import Profile, User
+from community.members.models import Area, Profile, User
 from community.members.validators import known_time_zones, validate_time_zone
-from mentorship.models import Area
 
 TIME_ZONE_HELP = 'An IANA name such as "Europe/Berlin" or "America/Sao_Paulo"; times on the site are shown in it.'
 

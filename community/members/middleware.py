@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from community.members.validators import known_time_zones
+from community.members.zones import member_zone
 
 BROWSER_TZ_COOKIE = "tz"
 
@@ -19,9 +20,9 @@ class TimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        zone_name = self._zone_for(request)
-        if zone_name:
-            timezone.activate(zoneinfo.ZoneInfo(zone_name))
+        zone = self._zone_for(request)
+        if zone is not None:
+            timezone.activate(zone)
         else:
             timezone.deactivate()
         try:
@@ -30,16 +31,16 @@ class TimezoneMiddleware:
             timezone.deactivate()
 
     @staticmethod
-    def _zone_for(request: HttpRequest) -> str | None:
+    def _zone_for(request: HttpRequest) -> zoneinfo.ZoneInfo | None:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            profile = getattr(user, "profile", None)
-            if profile is not None and profile.time_zone in known_time_zones():
-                return profile.time_zone
+            zone = member_zone(user, default=None)
+            if zone is not None:
+                return zone
         # site.js writes the zone with encodeURIComponent ("Asia%2FTokyo"); Django hands cookies over undecoded.
         browser_zone = unquote(request.COOKIES.get(BROWSER_TZ_COOKIE, ""))
         if browser_zone in known_time_zones():
-            return browser_zone
+            return zoneinfo.ZoneInfo(browser_zone)
         return None
 
 

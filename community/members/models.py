@@ -19,6 +19,23 @@ SLUG_MAX_LENGTH = 90
 RESERVED_SLUGS = frozenset({"page", "search", "new", "edit", "me"})
 
 
+class Area(models.Model):
+    """One of the community's interests, and a field of mentorship: e.g. "Conference speaking"."""
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in lists; lower comes first.")
+
+    class Meta:
+        ordering = ["position", "name"]
+        # The table keeps the name it had while mentorship owned the list, so the move carried no data.
+        db_table = "mentorship_area"
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class User(AbstractUser):
     """An account. Sign-in is by email (allauth); the username is internal only."""
 
@@ -50,7 +67,7 @@ class Profile(models.Model):
     github_url = models.URLField(blank=True)
     linkedin_url = models.URLField(blank=True)
     website_url = models.URLField(blank=True)
-    interests = models.ManyToManyField("mentorship.Area", blank=True, related_name="interested_profiles")
+    interests = models.ManyToManyField("members.Area", blank=True, related_name="interested_profiles")
     visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.MEMBERS)
     code_of_conduct_accepted_at = models.DateTimeField(null=True, blank=True)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)

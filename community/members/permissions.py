@@ -10,7 +10,8 @@ from django.http import HttpRequest, HttpResponse
 
 
 def is_builder(user: Any) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+    """Whether `user` (a member, an anonymous visitor or None) is a builder: the rule is `User.is_builder`."""
+    return bool(user and user.is_authenticated and user.is_builder)
 
 
 def builder_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -12,9 +12,8 @@ from django.utils import timezone
 from community.members.conf import app_settings
 from community.members.enums import Visibility
 from community.members.errors import CodeOfConductNotAccepted, UnknownTimeZone
-from community.members.models import Profile, User
+from community.members.models import Area, Profile, User
 from community.members.validators import known_time_zones
-from mentorship.models import Area
 
 
 def _check_zone(zone: str) -> None:

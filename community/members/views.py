@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -11,8 +12,7 @@ from community.members.conf import app_settings
 from community.members.enums import Visibility
 from community.members.errors import MembersError
 from community.members.forms import DirectoryFilterForm, ProfileForm
-from community.members.models import Profile
-from mentorship.queries import mentorship_record
+from community.members.profile_sections import profile_sections
 
 
 @require_safe
@@ -92,35 +92,11 @@ def profile_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "profile": profile,
             "is_own": is_own,
-            "mentorship_record": _mentorship_record(profile=profile, viewer=request.user),
+            "sections": [
+                render_to_string(section.template_name, section.context, request=request)
+                for section in profile_sections(profile=profile, viewer=request.user)
+            ],
             "members_only": profile.visibility == Visibility.MEMBERS,
             "their_now": timezone.now(),
         },
     )
-
-
-def _mentorship_record(*, profile: Profile, viewer: object) -> list[dict[str, object]]:
-    """Completed pairs, naming the other side only where the viewer may see their profile."""
-    pairs = []
-    for match in mentorship_record(profile.user):
-        as_mentor = match.mentor_application.member_id == profile.user_id
-        other = (match.mentee_application if as_mentor else match.mentor_application).member.profile
-        pairs.append((match, as_mentor, other))
-    # Only the profiles this page names are checked, so the page costs the same however many members there are.
-    visible = (
-        set(
-            queries.visible_profiles(viewer=viewer)
-            .filter(pk__in={o.pk for _, _, o in pairs})
-            .values_list("pk", flat=True)
-        )
-        if pairs
-        else set()
-    )
-    return [
-        {
-            "batch": match.batch,
-            "role": "Mentor" if as_mentor else "Mentee",
-            "other": other if other.pk in visible else None,
-        }
-        for match, as_mentor, other in pairs
-    ]

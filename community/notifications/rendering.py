@@ -1,6 +1,5 @@
 """Turn a template name and context into the subject, text and HTML of one email."""
 
-import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +8,7 @@ from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone
 
-from community.members.validators import known_time_zones
+from community.members.zones import member_zone
 
 
 @dataclass(frozen=True)
@@ -26,20 +25,13 @@ def _render_plain(name: str, context: dict[str, Any]) -> str:
     return template.render(Context(context, autoescape=False))
 
 
-def recipient_time_zone(recipient: Any) -> zoneinfo.ZoneInfo | None:
-    zone_name = getattr(getattr(recipient, "profile", None), "time_zone", "")
-    if zone_name in known_time_zones():
-        return zoneinfo.ZoneInfo(zone_name)
-    return None
-
-
 def render_email(template: str, context: dict[str, Any]) -> RenderedEmail:
     """Render templates/emails/<template>.subject.txt, .txt and .html with the site's name and address added.
 
     Times render in the recipient's own zone (their profile's), else in the site's default zone.
     """
     full_context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
-    zone = recipient_time_zone(context.get("recipient"))
+    zone = member_zone(context.get("recipient"), default=None)
     # Never the zone of whoever triggered the email: the recipient's, else the site's default.
     with timezone.override(zone):
         subject = " ".join(_render_plain(f"emails/{template}.subject.txt", full_context).split())

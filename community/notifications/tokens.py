@@ -8,10 +8,10 @@ for an old email in someone's inbox.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from community.links import absolute_url
 from community.members.models import User
 from community.notifications.conf import app_settings
 from community.notifications.enums import EmailKind
@@ -34,7 +34,7 @@ def unsubscribe_token(*, member_id: int, kind: str) -> str:
 def unsubscribe_url(*, member_id: int, kind: str) -> str:
     """The absolute link (SITE_URL) that turns this kind of email off for this member."""
     path = reverse("notifications:unsubscribe", args=[unsubscribe_token(member_id=member_id, kind=kind)])
-    return f"{settings.SITE_URL}{path}"
+    return absolute_url(path)
 
 
 def read_unsubscribe_token(token: str) -> UnsubscribeRequest:

@@ -6,12 +6,10 @@ from typing import Any
 from django.conf import settings
 from django.templatetags.static import static
 
+from community.links import absolute_url
+
 # The Podcasting 2.0 namespace for podcast:guid (uuidv5 of the feed URL without scheme and trailing slashes).
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
-
-
-def absolute(url: str) -> str:
-    return url if url.startswith(("http://", "https://")) else f"{settings.SITE_URL}{url}"
 
 
 class PodcastSettings:
@@ -47,7 +45,7 @@ class PodcastSettings:
     @property
     def IMAGE_URL(self) -> str:
         """Square cover art, 1400-3000 px, absolute URL (a path is made absolute with SITE_URL)."""
-        return absolute(self._get("IMAGE_URL", static("podcasts/cover.png")))
+        return absolute_url(self._get("IMAGE_URL", static("podcasts/cover.png")))
 
     @property
     def CATEGORY(self) -> str:

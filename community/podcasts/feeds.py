@@ -2,12 +2,12 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Enclosure, Rss201rev2Feed
 
+from community.links import absolute_url
 from community.podcasts.conf import app_settings, podcast_guid
 from community.podcasts.markdown import render_markdown
 from community.podcasts.models import Episode
@@ -16,10 +16,6 @@ from community.podcasts.queries import published_episodes
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
-
-
-def site_url(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
 
 
 class PodcastFeedGenerator(Rss201rev2Feed):
@@ -104,10 +100,10 @@ class EpisodeFeed(Feed):
         return app_settings.DESCRIPTION
 
     def link(self) -> str:
-        return site_url(reverse("podcasts:list"))
+        return absolute_url(reverse("podcasts:list"))
 
     def feed_url(self) -> str:
-        return site_url(reverse("podcasts:feed"))
+        return absolute_url(reverse("podcasts:feed"))
 
     @property
     def language(self) -> str:  # type: ignore[override]  # Django reads it as a plain attribute
@@ -139,7 +135,7 @@ class EpisodeFeed(Feed):
         return item.summary
 
     def item_link(self, item: Episode) -> str:
-        return site_url(item.get_absolute_url())
+        return absolute_url(item.get_absolute_url())
 
     def item_guid(self, item: Episode) -> str:
         return str(item.guid)
@@ -165,11 +161,13 @@ class EpisodeFeed(Feed):
             "number": item.number,
             "image": item.image_url,
             "content_html": render_markdown(item.show_notes) if item.show_notes else "",
-            "transcript_url": site_url(reverse("podcasts:transcript", kwargs={"slug": item.slug}))
+            "transcript_url": absolute_url(reverse("podcasts:transcript", kwargs={"slug": item.slug}))
             if item.transcript
             else "",
             "transcript_type": item.transcript_mime_type,
-            "chapters_url": site_url(reverse("podcasts:chapters", kwargs={"slug": item.slug})) if item.chapters else "",
+            "chapters_url": absolute_url(reverse("podcasts:chapters", kwargs={"slug": item.slug}))
+            if item.chapters
+            else "",
             "people": [
                 {"name": guest.display_name, "role": guest.role, "href": guest.link} for guest in item.guests.all()
             ],

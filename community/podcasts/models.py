@@ -1,12 +1,12 @@
 import uuid
 from datetime import datetime
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from community.links import absolute_url
 from community.podcasts.enums import EpisodeType, GuestRole, TranscriptFormat
 from community.podcasts.validators import transcript_format, validate_chapters, validate_transcript
 
@@ -87,8 +87,7 @@ class Episode(models.Model):
         """The enclosure address: absolute, from the hosting URL or the uploaded file under SITE_URL."""
         if self.audio_url:
             return self.audio_url
-        url = self.audio_file.url
-        return url if url.startswith(("http://", "https://")) else f"{settings.SITE_URL}{url}"
+        return absolute_url(self.audio_file.url)
 
     @property
     def transcript_format(self) -> str:

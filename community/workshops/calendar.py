@@ -1,20 +1,18 @@
-"""iCalendar events for workshops, reused by members' personal calendar feeds."""
+"""iCalendar for workshops: the .ics download, the public feed and a member's seats in their personal calendar."""
 
 from collections.abc import Iterable
-from datetime import UTC
-from urllib.parse import urlsplit
+from datetime import UTC, datetime
 
 import icalendar
-from django.conf import settings
 from django.utils import timezone
 
+from community.calendar.ical import build_calendar
+from community.links import absolute_url, site_host
+from community.members.models import User
 from community.workshops.models import Workshop
+from community.workshops.queries import seated_workshops
 
-PRODID = "-//wicn//Workshops//EN"
-
-
-def site_host() -> str:
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
+PRODUCT = "Workshops"
 
 
 def workshop_uid(workshop: Workshop) -> str:
@@ -28,7 +26,7 @@ def _speaker_names(workshop: Workshop) -> list[str]:
 
 def workshop_event(workshop: Workshop, *, include_join_link: bool) -> icalendar.Event:
     """One VEVENT for the workshop, times in UTC. The join link is added only when asked for (confirmed registrants)."""
-    page_url = f"{settings.SITE_URL}{workshop.get_absolute_url()}"
+    page_url = absolute_url(workshop.get_absolute_url())
     lines = [workshop.description.strip()]
     speakers = _speaker_names(workshop)
     if speakers:
@@ -59,22 +57,20 @@ def workshop_event(workshop: Workshop, *, include_join_link: bool) -> icalendar.
     return event
 
 
-def calendar_for(events: Iterable[icalendar.Event], *, name: str, method: str | None = None) -> icalendar.Calendar:
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    if method:
-        calendar.add("method", method)
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-published-ttl", "PT1H")
-    for event in events:
-        calendar.add_component(event)
-    return calendar
-
-
 def workshop_ics(workshop: Workshop, *, include_join_link: bool) -> bytes:
     """A whole .ics file with one workshop: the download and the email attachment."""
-    return calendar_for(
-        [workshop_event(workshop, include_join_link=include_join_link)], name=workshop.title, method="PUBLISH"
-    ).to_ical()
+    event = workshop_event(workshop, include_join_link=include_join_link)
+    return build_calendar([event], product=PRODUCT, method="PUBLISH", name=workshop.title).to_ical()
+
+
+def workshops_ics(workshops: Iterable[Workshop]) -> bytes:
+    """The public feed of workshops: never any join link."""
+    events = [workshop_event(workshop, include_join_link=False) for workshop in workshops]
+    return build_calendar(events, product=PRODUCT, name="Workshops").to_ical()
+
+
+def seated_workshop_events(*, member: User, since: datetime, now: datetime) -> list[icalendar.Event]:
+    """The workshops the member holds a seat at (confirmed, or attended), with their join links."""
+    return [
+        workshop_event(workshop, include_join_link=True) for workshop in seated_workshops(member=member, since=since)
+    ]

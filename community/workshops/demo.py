@@ -5,10 +5,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from community.members.models import User
+from community.members.models import Area, User
 from community.workshops.enums import RegistrationStatus
 from community.workshops.models import Registration, Workshop, WorkshopSpeaker
-from mentorship.models import Area
 
 WORKSHOPS = [
     # slug, title, days from now, hour UTC, minutes, capacity, areas, recording, description

@@ -18,7 +18,7 @@ class Workshop(models.Model):
     capacity = models.PositiveIntegerField(help_text="Seats; further registrations join the waitlist.")
     join_url = models.URLField(max_length=500, help_text="Video call link, sent only to confirmed registrants.")
     location = models.CharField(max_length=200, blank=True, help_text="Optional place, for in-person sessions.")
-    areas = models.ManyToManyField("mentorship.Area", blank=True, related_name="workshops")
+    areas = models.ManyToManyField("members.Area", blank=True, related_name="workshops")
     recording_url = models.URLField(max_length=500, blank=True)
     recording_added_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -78,3 +78,15 @@ def registrations_due_for_reminder(
         workshop__starts_at__lte=starts_until,
         member__in=recipients,
     )
+
+
+def seated_workshops(*, member: User, since: datetime) -> QuerySet[Workshop]:
+    """Workshops ending after `since` at which the member holds a seat, soonest first, speakers and areas loaded."""
+    return (
+        Workshop.objects.filter(
+            registrations__member=member, registrations__status__in=SEATED_STATUSES, ends_at__gt=since
+        )
+        .distinct()
+        .prefetch_related(Prefetch("speakers", queryset=WorkshopSpeaker.objects.select_related("profile")), "areas")
+        .order_by("starts_at", "pk")
+    )

@@ -12,8 +12,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from community.members.models import User
+from community.members.zones import member_zone
 from community.notifications.enums import EmailKind
-from community.notifications.rendering import recipient_time_zone
 from community.notifications.services import queue_emails
 from community.reminders import REMINDERS, Reminder, starts_in
 from community.workshops.calendar import workshop_ics
@@ -40,7 +40,7 @@ def _invite(workshop: Workshop, cache: dict[tuple[int, datetime], Attachments]) 
 
 def _when(workshop: Workshop, member: User, cache: dict[tuple[int, datetime, str], str]) -> str:
     # The date line depends only on the workshop and the reader's zone: worked out once per pair, not per email.
-    zone = recipient_time_zone(member)
+    zone = member_zone(member, default=None)
     key = (workshop.pk, workshop.starts_at, zone.key if zone else "")
     if key not in cache:
         with timezone.override(zone):

@@ -9,7 +9,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from community.members.permissions import builder_required
 from community.workshops import services
-from community.workshops.calendar import calendar_for, workshop_event, workshop_ics
+from community.workshops.calendar import workshop_ics, workshops_ics
 from community.workshops.errors import WorkshopError
 from community.workshops.forms import AttendanceForm, RecordingForm
 from community.workshops.models import Registration, Workshop
@@ -128,9 +128,7 @@ def workshop_ics_download(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def calendar_feed(request: HttpRequest) -> HttpResponse:
     """Public feed of upcoming workshops: never any join link."""
-    events = [workshop_event(workshop, include_join_link=False) for workshop in upcoming_workshops()]
-    calendar = calendar_for(events, name="Workshops")
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(workshops_ics(upcoming_workshops()), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="workshops.ics"'
     return response
 

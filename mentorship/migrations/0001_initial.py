@@ -3,6 +3,13 @@
 from django.db import migrations, models
 
 
+def create_area_table_unless_present(apps, schema_editor):
+    # Area belongs to members now (members' 0005_area), which may have created the table already.
+    area = apps.get_model("mentorship", "Area")
+    if area._meta.db_table not in schema_editor.connection.introspection.table_names():
+        schema_editor.create_model(area)
+
+
 class Migration(migrations.Migration):
 
     initial = True
@@ -11,17 +18,24 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name='Area',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True)),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('position', models.PositiveSmallIntegerField(default=0, help_text='Order in lists; lower comes first.')),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.CreateModel(
+                    name='Area',
+                    fields=[
+                        ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                        ('name', models.CharField(max_length=80, unique=True)),
+                        ('slug', models.SlugField(max_length=80, unique=True)),
+                        ('description', models.TextField(blank=True)),
+                        ('position', models.PositiveSmallIntegerField(default=0, help_text='Order in lists; lower comes first.')),
+                    ],
+                    options={
+                        'ordering': ['position', 'name'],
+                    },
+                ),
             ],
-            options={
-                'ordering': ['position', 'name'],
-            },
+            database_operations=[],
         ),
+        # The table is members' (it outlives a rollback of mentorship), so going back leaves it.
+        migrations.RunPython(create_area_table_unless_present, migrations.RunPython.noop),
     ]

@@ -1,14 +1,12 @@
-"""Mentorship data: Areas, batches, applications, matches and their follow-up."""
+"""Mentorship data: batches, applications, matches and their follow-up."""
 
 from mentorship.models.applications import MenteeApplication, MenteeAreaChoice, MentorApplication
-from mentorship.models.area import Area
 from mentorship.models.batch import TRANSITIONS, Batch
 from mentorship.models.matches import LIVE_STATUSES, CheckIn, Feedback, Match, MatchingRun, PairRule
 
 __all__ = [
     "LIVE_STATUSES",
     "TRANSITIONS",
-    "Area",
     "Batch",
     "CheckIn",
     "Feedback",

@@ -36,7 +36,7 @@ class ApplicationBase(models.Model):
 class MentorApplication(ApplicationBase):
     """A member offering to mentor up to `capacity` mentees in one batch."""
 
-    areas = models.ManyToManyField("mentorship.Area", related_name="mentor_applications")
+    areas = models.ManyToManyField("members.Area", related_name="mentor_applications")
     current_role = models.CharField(max_length=120)
     capacity = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(5)], help_text="Mentees you can take (1-5)."
@@ -66,7 +66,7 @@ class MenteeApplication(ApplicationBase):
     """A member asking for a mentor in one batch, with the Areas they want ranked."""
 
     areas = models.ManyToManyField(
-        "mentorship.Area", through="mentorship.MenteeAreaChoice", related_name="mentee_applications"
+        "members.Area", through="mentorship.MenteeAreaChoice", related_name="mentee_applications"
     )
     goals = models.TextField(help_text="What you hope to achieve with your mentor.")
     preferred_gender = models.CharField(max_length=16, choices=Gender.choices, blank=True)
@@ -96,7 +96,7 @@ class MenteeAreaChoice(models.Model):
     """One Area a mentee wants, with its rank (1 = most wanted)."""
 
     application = models.ForeignKey(MenteeApplication, on_delete=models.CASCADE, related_name="area_choices")
-    area = models.ForeignKey("mentorship.Area", on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey("members.Area", on_delete=models.CASCADE, related_name="+")
     rank = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
 
     class Meta:

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from community.members.models import User
+from community.members.models import Area, User
 from community.members.validators import known_time_zones
 from mentorship.enums import LANGUAGE_NAMES, Gender, Region
 from mentorship.errors import ApplicationRefused
 from mentorship.matching import MAX_CAPACITY, MIN_CAPACITY
-from mentorship.models import Area, Batch, MenteeApplication, MenteeAreaChoice, MentorApplication
+from mentorship.models import Batch, MenteeApplication, MenteeAreaChoice, MentorApplication
 from mentorship.services.batches import locked_batch
 
 

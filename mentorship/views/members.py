@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from community.members.permissions import is_builder
+from community.members.zones import member_zone
 from mentorship import queries, services
 from mentorship.enums import BatchStatus, MatchStatus
 from mentorship.errors import MentorshipError
@@ -63,8 +64,7 @@ def batch_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _profile_zone(request: HttpRequest) -> str:
-    profile = getattr(request.user, "profile", None)
-    return getattr(profile, "time_zone", "") or "UTC"
+    return member_zone(request.user).key
 
 
 def _interest_ranks(request: HttpRequest) -> dict[str, int]:

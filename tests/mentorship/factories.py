@@ -7,8 +7,9 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
+from community.members.models import Area
 from mentorship.enums import BatchStatus
-from mentorship.models import Area, Batch, Match, MenteeApplication, MenteeAreaChoice, MentorApplication
+from mentorship.models import Batch, Match, MenteeApplication, MenteeAreaChoice, MentorApplication
 from tests.factories import UserFactory
 
 

@@ -16,7 +16,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('mentorship', '0001_initial'),
     ]
 
     operations = [
@@ -63,7 +62,6 @@ class Migration(migrations.Migration):
                 ('calendar_token', models.CharField(default=community.members.models.new_calendar_token, editable=False, max_length=64, unique=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('interests', models.ManyToManyField(blank=True, related_name='interested_profiles', to='mentorship.area')),
                 ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='profile', to=settings.AUTH_USER_MODEL)),
             ],
             options={

@@ -25,7 +25,6 @@ from community.chats.services import (
     cancel_chat,
     mark_chat_outcome,
     reschedule_chat,
-    rotate_calendar_token,
     save_host,
 )
 from community.notifications.services import deliver_pending
@@ -312,16 +311,6 @@ def test_save_host_makes_member_a_host_and_replaces_rules():
 
 def _time(text: str) -> time:
     return time.fromisoformat(text)
-
-
-def test_rotate_calendar_token_replaces_token(guest):
-    old = guest.profile.calendar_token
-
-    new = rotate_calendar_token(member=guest)
-
-    guest.profile.refresh_from_db()
-    assert guest.profile.calendar_token == new
-    assert new != old
 
 
 def test_chat_database_refuses_two_bookings_of_one_slot(host, guest):

@@ -1,12 +1,14 @@
 from datetime import timedelta
 
+import icalendar
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from community.calendar import registry
+from community.calendar.services import rotate_calendar_token
 from community.chats.enums import ChatStatus
-from community.chats.services import rotate_calendar_token
 from community.members.models import Profile, User
 from community.workshops.enums import RegistrationStatus
 from tests.community.chats.factories import CoffeeChatFactory, HostFactory
@@ -47,7 +49,7 @@ def test_feed_lists_members_chats_as_guest_and_host_with_times(client, guest):
 
 
 def test_feed_drops_chats_older_than_the_feed_window(client, guest, settings):
-    settings.CHATS_FEED_PAST_DAYS = 30
+    settings.CALENDAR_FEED_PAST_DAYS = 30
     recent = CoffeeChatFactory(guest=guest, start=timezone.now() - timedelta(days=3), status=ChatStatus.COMPLETED)
     CoffeeChatFactory(guest=guest, start=timezone.now() - timedelta(days=40), status=ChatStatus.COMPLETED)
 
@@ -170,3 +172,26 @@ def test_feed_query_count_is_constant(client, guest, django_assert_max_num_queri
         response = client.get(url)
 
     assert len(events(response)) == 2 * rows
+
+
+def test_workshops_and_chats_feed_the_calendar_in_that_order():
+    assert list(registry.event_sources()) == ["workshops", "chats"]
+
+
+def test_a_registered_source_adds_its_events_to_the_feed(client, guest, monkeypatch):
+    monkeypatch.setattr(registry, "_sources", {})
+    asked = []
+
+    def office_hours(*, member, since, now):
+        asked.append((member, now - since))
+        event = icalendar.Event()
+        event.add("uid", "office-hours@localhost")
+        event.add("summary", "Office hours")
+        return [event]
+
+    registry.register_event_source("office_hours", office_hours)
+
+    response = client.get(feed_url(guest))
+
+    assert [str(event["SUMMARY"]) for event in events(response)] == ["Office hours"]
+    assert asked == [(guest, timedelta(days=60))]

@@ -6,10 +6,9 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from community.chats import services
-from community.chats.feeds import personal_calendar
-from community.chats.models import Host
-from community.members.models import Profile
+from community.calendar import services
+from community.calendar.feeds import personal_calendar
+from community.calendar.queries import member_for_feed_token
 from community.members.services import ensure_profile
 
 
@@ -17,10 +16,10 @@ from community.members.services import ensure_profile
 @require_safe
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private feed. The token is the only credential, so an unknown or replaced one is simply not found."""
-    profile = Profile.objects.select_related("user").filter(calendar_token=token, user__is_active=True).first()
-    if profile is None or not token:
+    member = member_for_feed_token(token)
+    if member is None:
         raise Http404("No such calendar.")
-    response = HttpResponse(personal_calendar(profile.user), content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(personal_calendar(member), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="calendar.ics"'
     # The address is a secret: keep it out of shared caches and of other sites' referrer logs.
     response["Cache-Control"] = "private, no-store"
@@ -36,16 +35,7 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
     profile = ensure_profile(user=request.user)  # type: ignore[arg-type]
     https_url = request.build_absolute_uri(reverse("calendar:feed", args=[profile.calendar_token]))
     webcal_url = "webcal://" + https_url.split("://", 1)[1]
-    return render(
-        request,
-        "chats/calendar.html",
-        {
-            "feed_url": https_url,
-            "webcal_url": webcal_url,
-            # The sub-navigation names the host settings "Become a host" for members who are not one yet.
-            "own_host": Host.objects.filter(user=request.user).exists(),
-        },
-    )
+    return render(request, "calendar/settings.html", {"feed_url": https_url, "webcal_url": webcal_url})
 
 
 @login_required
