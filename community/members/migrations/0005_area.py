@@ -37,7 +37,7 @@ def content_type_to_mentorship(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("members", "0003_profile_slug_unique"),
+        ("members", "0004_builders_group_workflows_permissions"),
     ]
 
     operations = [
