@@ -15,7 +15,7 @@ help:
 	@echo "make run           set up (first time) and start the site, scheduler and local workers on SQLite"
 	@echo "make test          set up and run the whole test suite"
 	@echo "make setup         virtualenv, dependencies, migrations, demo data (idempotent)"
-	@echo "make lint          ruff (lint and format check)"
+	@echo "make lint          ruff (lint and format check) and the import layer contracts"
 	@echo "make bench         run the benchmarks (ONLY=matching to run one)"
 	@echo "make lock          pin dependencies from pyproject.toml (requirements.lock, and requirements-prod.lock for the image)"
 	@echo "make test-cluster  build (once, cached) and start the test Kubernetes API server"
@@ -57,6 +57,7 @@ test: deps
 lint: deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: deps
 	$(BIN)/ruff format .

@@ -1,20 +1,16 @@
-"""allauth adapters: every account gets a Profile, account emails go through the outbox, and
-two-factor authentication is offered to builders."""
+"""allauth adapters: every account gets a Profile, and two-factor authentication is offered to
+builders. Account emails go through the outbox, which stands on members: its adapter
+(`community.notifications.accounts`) extends the one here."""
 
-import uuid
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp, SocialLogin
-from django.contrib.sites.shortcuts import get_current_site
-from django.core.mail import EmailMultiAlternatives
 from django.forms import Form
 from django.http import Http404, HttpRequest
-from django.utils.html import strip_tags
 
 from community.members import services
 from community.members.models import User
@@ -29,38 +25,6 @@ class AccountAdapter(DefaultAccountAdapter):
             # path (a custom form, a future flow) can leave an account without one.
             services.ensure_profile(user=saved)
         return saved
-
-    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        """Render with allauth's own templates, then queue in the outbox: a worker sends it after commit.
-
-        Each call is a new email (a second reset request must send a second link), hence a fresh key.
-        """
-        # members is the base layer and the outbox stands on it, so the outbox cannot be imported
-        # at module level here; this adapter is the edge that settings plug in, where it may reach up.
-        from community.notifications.services import queue_rendered_email
-
-        request = allauth_context.request
-        message = self.render_mail(
-            template_prefix,
-            email,
-            {"request": request, "email": email, "current_site": get_current_site(request), **context},
-        )
-        html = ""
-        if isinstance(message, EmailMultiAlternatives):
-            html = next((content for content, mimetype in message.alternatives if mimetype == "text/html"), "")
-        text = message.body
-        if message.content_subtype == "html":  # allauth found only an HTML template
-            text, html = strip_tags(message.body), message.body
-        user = context.get("user")
-        queue_rendered_email(
-            key=f"account:{template_prefix}:{uuid.uuid4()}",
-            to=email,
-            recipient=user if isinstance(user, User) and user.pk else None,
-            template=template_prefix,
-            subject=str(message.subject),
-            text=str(text),
-            html=str(html),
-        )
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
