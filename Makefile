@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ONLY ?=
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto
 KUBE_NAMESPACE ?= default
 WEB_PORT ?= 8000
 
