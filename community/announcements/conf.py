@@ -1,46 +1,33 @@
-"""Settings of community announcements, each read lazily from django.conf.settings with its default."""
+"""Settings of community announcements (prefix ANNOUNCEMENTS_), read when used."""
 
 from datetime import timedelta
-from typing import Any
 
-from django.conf import settings
+from community.conf import AppSettings
 
 
-class AnnouncementSettings:
-    prefix = "ANNOUNCEMENTS_"
+class AnnouncementSettings(AppSettings):
+    # Incoming-webhook addresses per source, e.g. {"workshops": [...], "episodes": [...], "batches": [...]};
+    # hooks.slack.com addresses get Slack's payload, discord.com ones Discord's (community.announcements.webhooks).
+    WEBHOOKS: dict[str, list[str]] = {}
+    # Only objects published this many hours ago or less are announced, so a first deploy does not flood channels.
+    LOOKBACK_HOURS = 24.0
+    # How many seconds one post may take before its outcome is considered unknown.
+    TIMEOUT_SECONDS = 10.0
+    # Posts tried per announcement (429, 5xx, no connection) before it stays failed for a builder.
+    MAX_ATTEMPTS = 8
+    # The longest (seconds) a retried task waits in place for a webhook's Retry-After before posting.
+    MAX_WAIT_SECONDS = 60.0
 
-    def _get(self, name: str, default: Any) -> Any:
-        return getattr(settings, self.prefix + name, default)
+    class Meta:
+        prefix = "announcements"
 
-    @property
-    def WEBHOOKS(self) -> dict[str, list[str]]:
-        """Incoming-webhook addresses per source, e.g. {"workshops": [...], "episodes": [...], "batches": [...]}.
-
-        hooks.slack.com addresses get Slack's {"text"} payload; discord.com addresses get Discord's
-        {"content"} payload with ?wait=true. See `community.announcements.webhooks`.
-        """
-        configured = self._get("WEBHOOKS", {}) or {}
-        return {source: [url for url in urls if url] for source, urls in configured.items()}
-
-    @property
-    def LOOKBACK(self) -> timedelta:
-        """Only objects published this recently are announced, so a first deploy does not flood the channels."""
-        return timedelta(hours=float(self._get("LOOKBACK_HOURS", 24)))
+    def clean_webhooks(self, value: dict[str, list[str]] | None) -> dict[str, list[str]]:
+        return {source: [url for url in urls if url] for source, urls in (value or {}).items()}
 
     @property
-    def TIMEOUT_SECONDS(self) -> float:
-        """How long one post may take before its outcome is considered unknown."""
-        return float(self._get("TIMEOUT_SECONDS", 10))
-
-    @property
-    def MAX_ATTEMPTS(self) -> int:
-        """Posts tried per announcement (429, 5xx, no connection) before it stays failed for a builder."""
-        return int(self._get("MAX_ATTEMPTS", 8))
-
-    @property
-    def MAX_WAIT_SECONDS(self) -> float:
-        """The longest a retried task waits in place for a webhook's Retry-After before posting."""
-        return float(self._get("MAX_WAIT_SECONDS", 60))
+    def lookback(self) -> timedelta:
+        """LOOKBACK_HOURS as a duration."""
+        return timedelta(hours=self.LOOKBACK_HOURS)
 
 
 app_settings = AnnouncementSettings()

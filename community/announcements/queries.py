@@ -31,7 +31,7 @@ def webhooks_by_id() -> dict[str, str]:
 
 def announcement_drafts(*, now: datetime) -> list[DraftData]:
     """What went public within the lookback window before `now`, for every source that has a webhook."""
-    since = now - app_settings.LOOKBACK
+    since = now - app_settings.lookback
     sources = registered_sources()
     return [
         DraftData(source=name, object_id=draft.object_id, text=draft.text)

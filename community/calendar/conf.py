@@ -1,20 +1,14 @@
-"""Settings of the personal calendar, each read lazily from django.conf.settings with its default."""
+"""Settings of the personal calendar (prefix CALENDAR_), read when used."""
 
-from typing import Any
-
-from django.conf import settings
+from community.conf import AppSettings
 
 
-class CalendarSettings:
-    prefix = "CALENDAR_"
+class CalendarSettings(AppSettings):
+    # How many days back the personal calendar feed keeps past events (chats, workshops).
+    FEED_PAST_DAYS = 60
 
-    def _get(self, name: str, default: Any) -> Any:
-        return getattr(settings, self.prefix + name, default)
-
-    @property
-    def FEED_PAST_DAYS(self) -> int:
-        """How far back the personal calendar feed keeps past events (chats, workshops)."""
-        return int(self._get("FEED_PAST_DAYS", 60))
+    class Meta:
+        prefix = "calendar"
 
 
 app_settings = CalendarSettings()

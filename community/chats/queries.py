@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import F, Prefetch, Q, QuerySet
 
-from community.availability import Interval, Slot, open_slots
+from community.availability import Interval, Refusal, Slot, open_slots, refusal_for
 from community.chats.enums import ChatStatus
 from community.chats.models import CoffeeChat, Host
 from community.members.enums import Visibility
@@ -29,6 +29,18 @@ def busy_intervals(
     if exclude_chat is not None:
         chats = chats.exclude(pk=exclude_chat.pk)
     return [Interval(start, end) for start, end in chats.values_list("start", "end")]
+
+
+def slot_refusal(
+    host: Host, *, start: datetime, now: datetime, exclude_chat: CoffeeChat | None = None
+) -> Refusal | None:
+    """Why the slot starting at `start` cannot be booked with `host` now, or None when it can.
+
+    `exclude_chat` is a chat being moved: its own time does not count as taken.
+    """
+    end = start + timedelta(minutes=host.slot_minutes)
+    busy = busy_intervals(host, since=now, until=end, exclude_chat=exclude_chat)
+    return refusal_for(host.schedule(), start=start, busy=busy, now=now)
 
 
 def open_slots_for_host(

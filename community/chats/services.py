@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from community.availability import Refusal, WeeklyRule, refusal_for
+from community.availability import Refusal, WeeklyRule
 from community.chats.conf import app_settings
 from community.chats.emails import queue_chat_booked, queue_chat_cancelled, queue_chat_rescheduled
 from community.chats.enums import ChatOutcome, ChatStatus
@@ -20,7 +20,7 @@ from community.chats.errors import (
     TooManyOpenBookings,
 )
 from community.chats.models import AvailabilityRule, BlockedDate, CoffeeChat, Host
-from community.chats.queries import busy_intervals, open_bookings_count
+from community.chats.queries import open_bookings_count, slot_refusal
 from community.members.models import Area, User
 from community.members.permissions import is_builder
 
@@ -91,9 +91,7 @@ def _slot_error(refusal: Refusal) -> SlotUnavailable:
 
 
 def _check_slot(host: Host, *, start: datetime, now: datetime, exclude_chat: CoffeeChat | None = None) -> None:
-    end = start + timedelta(minutes=host.slot_minutes)
-    busy = busy_intervals(host, since=now, until=end, exclude_chat=exclude_chat)
-    refusal = refusal_for(host.schedule(), start=start, busy=busy, now=now)
+    refusal = slot_refusal(host, start=start, now=now, exclude_chat=exclude_chat)
     if refusal is not None:
         raise _slot_error(refusal)
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from community.availability import Slot, refusal_for, slots_by_day
+from community.availability import Slot, slots_by_day
 from community.chats import services
 from community.chats.conf import app_settings
 from community.chats.enums import ChatOutcome
@@ -29,12 +29,12 @@ from community.chats.forms import (
 )
 from community.chats.models import CoffeeChat, Host
 from community.chats.queries import (
-    busy_intervals,
     chat_for_participant,
     chats_for_member,
     host_for_viewer,
     hosts_for_browsing,
     open_slots_for_host,
+    slot_refusal,
 )
 from community.members.zones import member_zone
 
@@ -177,8 +177,7 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
             messages.error(request, problem)
             return redirect("chats:host", slug=slug)
         form = BookingForm(initial={"start": start.isoformat()})
-        busy = busy_intervals(host, since=timezone.now(), until=start + timedelta(hours=1))
-        refusal = refusal_for(host.schedule(), start=start, busy=busy, now=timezone.now())
+        refusal = slot_refusal(host, start=start, now=timezone.now())
         if refusal is not None:
             messages.error(request, refusal.value)
             return redirect("chats:host", slug=slug)

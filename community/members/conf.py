@@ -1,35 +1,25 @@
-"""Settings of the members app, each read lazily from django.conf.settings with its default."""
-
-from typing import Any
+"""Settings of the members app (prefix MEMBERS_), read when used."""
 
 from django.conf import settings
 
+from community.conf import AppSettings
 
-class MembersSettings:
-    prefix = "MEMBERS_"
 
-    def _get(self, name: str, default: Any) -> Any:
-        return getattr(settings, self.prefix + name, default)
+class MembersSettings(AppSettings):
+    # Where code-of-conduct reports go, shown on /code-of-conduct/ (empty: the site's sender address).
+    CONDUCT_CONTACT = ""
+    # How many profiles one page of the member directory shows.
+    DIRECTORY_PAGE_SIZE = 24
+    # How many public profiles the home page shows to visitors.
+    HOME_FACES = 6
+    # Sign-ups that never verified their address nor logged in are deleted after this many days.
+    UNVERIFIED_ACCOUNT_DAYS = 14
 
-    @property
-    def CONDUCT_CONTACT(self) -> str:
-        """Where code-of-conduct reports go, shown on /code-of-conduct/ (defaults to the site's sender address)."""
-        return str(self._get("CONDUCT_CONTACT", "") or settings.DEFAULT_FROM_EMAIL)
+    class Meta:
+        prefix = "members"
 
-    @property
-    def DIRECTORY_PAGE_SIZE(self) -> int:
-        """How many profiles one page of the member directory shows."""
-        return int(self._get("DIRECTORY_PAGE_SIZE", 24))
-
-    @property
-    def HOME_FACES(self) -> int:
-        """How many public profiles the home page shows to visitors."""
-        return int(self._get("HOME_FACES", 6))
-
-    @property
-    def UNVERIFIED_ACCOUNT_DAYS(self) -> int:
-        """Sign-ups that never verified their address nor logged in are deleted after this many days."""
-        return int(self._get("UNVERIFIED_ACCOUNT_DAYS", 14))
+    def clean_conduct_contact(self, value: str) -> str:
+        return value or str(settings.DEFAULT_FROM_EMAIL)
 
 
 app_settings = MembersSettings()

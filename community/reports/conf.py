@@ -1,18 +1,24 @@
-"""Settings of the monthly report, each read lazily from django.conf.settings with its default."""
+"""Settings of the monthly report (prefix REPORTS_), read when used."""
 
 from datetime import tzinfo
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from community.conf import AppSettings
 
-class ReportSettings:
-    prefix = "REPORTS_"
+
+class ReportSettings(AppSettings):
+    # Name of the zone whose calendar months the reports cover (empty: the site's TIME_ZONE).
+    TIME_ZONE = ""
+
+    class Meta:
+        prefix = "reports"
 
     @property
-    def TIME_ZONE(self) -> tzinfo:
-        """Zone whose calendar months the reports cover (default: the site's TIME_ZONE)."""
-        return ZoneInfo(str(getattr(settings, self.prefix + "TIME_ZONE", settings.TIME_ZONE)))
+    def zone(self) -> tzinfo:
+        """The zone named by TIME_ZONE."""
+        return ZoneInfo(self.TIME_ZONE or str(settings.TIME_ZONE))
 
 
 app_settings = ReportSettings()

@@ -42,12 +42,12 @@ def month_for_run(requested: str, *, data_interval_end: datetime) -> Month:
             return Month.parse(requested)
         except ValueError as exc:
             raise InvalidMonth(str(exc)) from None
-    return Month.containing(data_interval_end, app_settings.TIME_ZONE).previous()
+    return Month.containing(data_interval_end, app_settings.zone).previous()
 
 
 def ensure_month_over(month: Month, *, now: datetime | None = None) -> None:
     """Raise MonthNotOver unless the month has ended in the report zone."""
-    end = month.bounds(app_settings.TIME_ZONE)[1]
+    end = month.bounds(app_settings.zone)[1]
     if end > (now or timezone.now()):
         raise MonthNotOver(
             f"{month_label(month)} is not over yet: reports cover whole months. Choose an earlier month."
@@ -66,7 +66,7 @@ def compile_report(
     ensure_month_over(month, now=now)
     fields = {"run_id": run_id[:250], "requested_by": requested_by}
     with transaction.atomic():
-        figures = compute_figures(month, app_settings.TIME_ZONE)
+        figures = compute_figures(month, app_settings.zone)
         report = MonthlyReport.objects.select_for_update().filter(month=month.first_day).first()
         if report is None:
             try:

@@ -21,7 +21,7 @@ from community.reports.services import month_label, request_report_run
 @builder_required
 def report_list(request: HttpRequest) -> HttpResponse:
     """GET: past reports, newest first. POST: run the report job for a month."""
-    form = RunReportForm(request.POST or None, zone=app_settings.TIME_ZONE)
+    form = RunReportForm(request.POST or None, zone=app_settings.zone)
     if request.method == "POST" and form.is_valid():
         month = form.cleaned_data["month"]
         try:

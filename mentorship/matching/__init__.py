@@ -1,6 +1,7 @@
 """Optimal mentor-mentee matching, independent of Django: see `match`."""
 
-from mentorship.matching.candidates import (
+from mentorship.matching.engine import MatchingInputError, match, score_matrix
+from mentorship.matching.inputs import (
     MAX_CAPACITY,
     MAX_WEIGHT,
     MIN_CAPACITY,
@@ -11,7 +12,6 @@ from mentorship.matching.candidates import (
     Preference,
     Weights,
 )
-from mentorship.matching.engine import MatchingInputError, match, score_matrix
 from mentorship.matching.result import Explanation, MatchResult, Pair, ScorePart, Unmatched, UnmatchedReason
 
 __all__ = [

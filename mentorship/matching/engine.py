@@ -6,8 +6,8 @@ from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
 
-from mentorship.matching.candidates import CandidateId, Mentee, Mentor, Options
 from mentorship.matching.edges import FEASIBLE, STAGES, best_per_mentor, candidate_edges
+from mentorship.matching.inputs import CandidateId, Mentee, Mentor, Options
 from mentorship.matching.result import Explanation, MatchResult, Pair, ScorePart, Unmatched, UnmatchedReason
 from mentorship.matching.scoring import SCALE, Encoded, Evaluation, IntArray, encode, evaluate
 from mentorship.matching.solver import max_score_assignment

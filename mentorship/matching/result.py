@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from mentorship.matching.candidates import CandidateId
+from mentorship.matching.inputs import CandidateId
 
 
 class UnmatchedReason(enum.StrEnum):

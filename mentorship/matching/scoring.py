@@ -19,8 +19,8 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from mentorship.matching.candidates import MAX_WEIGHT, WEIGHT_NAMES, Mentee, Mentor, Options, Preference
 from mentorship.matching.hours import overlap_matrix
+from mentorship.matching.inputs import MAX_WEIGHT, WEIGHT_NAMES, Mentee, Mentor, Options, Preference
 
 RANK_VALUES = (1.0, 0.8, 0.65, 0.5, 0.4, 0.3)
 """Share of the Area points a pair earns by the mentee's rank of the best Area they share."""

@@ -29,7 +29,6 @@ from community.notifications.enums import EmailKind
 from community.notifications.models import Notification
 from community.notifications.services import queue_email
 from mentorship import queries
-from mentorship.candidates import mentee_candidate, mentor_candidate
 from mentorship.conf import app_settings
 from mentorship.enums import BatchStatus, MatchStatus, PairRuleKind, UnmatchedReasonChoice
 from mentorship.errors import InvalidTransition, MatchingFailed, ReviewRefused
@@ -43,6 +42,7 @@ from mentorship.matching import (
     Weights,
     match,
 )
+from mentorship.matching_input import mentee_candidate, mentor_candidate
 from mentorship.models import Batch, Match, MatchingRun, MenteeApplication, PairRule
 from mentorship.services.batches import locked_batch, move_batch
 

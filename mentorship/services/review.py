@@ -10,11 +10,11 @@ from django.utils import timezone
 from community.members.models import User
 from community.notifications.services import queue_emails
 from mentorship import queries
-from mentorship.candidates import mentee_candidate, mentor_candidate
 from mentorship.conf import app_settings
 from mentorship.enums import BatchStatus, MatchStatus, PairRuleKind
 from mentorship.errors import AlreadyPublished, InvalidTransition, ReviewRefused
 from mentorship.matching import MatchingInputError, match
+from mentorship.matching_input import mentee_candidate, mentor_candidate
 from mentorship.models import LIVE_STATUSES, Batch, CheckIn, Match, MenteeApplication, MentorApplication, PairRule
 from mentorship.services.batches import locked_batch, move_batch
 from mentorship.services.matching import refuse_during_run

@@ -177,6 +177,26 @@ def test_book_form_shows_clear_error_when_slot_was_just_taken(client, host, gues
     assert CoffeeChat.objects.count() == 1
 
 
+@pytest.mark.parametrize("blocked", [False, True])
+def test_book_page_refuses_a_slot_for_the_reason_booking_it_would(client, host, guest, blocked):
+    slot = open_slots(host)[0]
+    if blocked:
+        BlockedDateFactory(host=host, date=slot.start.astimezone(host.zone).date())
+    else:
+        book_chat(guest=UserFactory(), host=host, start=slot.start, topic="first")
+    client.force_login(guest)
+
+    page = client.get(book_url(host, slot.start), follow=True)
+    booking = client.post(
+        reverse("chats:book", args=[host.user.profile.slug]), {"start": slot.start.isoformat(), "topic": "x"}
+    )
+
+    reason = "The host is not available on that day." if blocked else "This slot has just been taken."
+    assert page.redirect_chain == [(reverse("chats:host", args=[host.user.profile.slug]), 302)]
+    assert reason in page.text
+    assert reason in booking.text
+
+
 def test_book_form_requires_topic(client, host, guest):
     client.force_login(guest)
     slot = open_slots(host)[0]

@@ -121,7 +121,7 @@ def test_report_run_refuses_the_current_month(client, builder, settings):
 
     from community.reports.conf import app_settings
 
-    current = Month.containing(timezone.now(), app_settings.TIME_ZONE)
+    current = Month.containing(timezone.now(), app_settings.zone)
     client.force_login(builder)
     response = client.post(LIST, {"month": str(current)})
     assert response.status_code == 400

@@ -1,4 +1,4 @@
-"""Turn stored applications into the engine's candidates (the one bridge between models and engine)."""
+"""The matching engine's input built from stored applications: the one bridge between models and engine."""
 
 from __future__ import annotations
 
