@@ -414,11 +414,18 @@ class KubernetesExecutor(BaseExecutor):
         # try that is already over.
         delete = pod_exists and (outcome.progress == PodProgress.STUCK or bool(tracked.cancelled) or not keep)
         read_log = pod_exists and _container_ran(tracked.pod)
-        self._submit(tracked.key, self._finish_pod, tracked.key, tracked.pod_name, outcome, read_log, delete)
+        # A cancelled pod's container may have started after the last status this executor saw (the
+        # watch lags); the pod itself is asked before deciding there is no log to keep.
+        ask_pod = pod_exists and not read_log and bool(tracked.cancelled)
+        self._submit(tracked.key, self._finish_pod, tracked.key, tracked.pod_name, outcome, read_log, delete, ask_pod)
 
-    def _finish_pod(self, key: TryKey, name: str, outcome: PodOutcome, read_log: bool, delete: bool) -> list[Event]:
+    def _finish_pod(
+        self, key: TryKey, name: str, outcome: PodOutcome, read_log: bool, delete: bool, ask_pod: bool = False
+    ) -> list[Event]:
         """In a finisher thread: copy the log, then delete the pod, then report the outcome."""
         events: list[Event] = []
+        if ask_pod:
+            read_log = self._container_ran_now(name)
         if read_log:
             events.append(TryLog(key[0], key[1], self._read_log(name)))
         elif outcome.progress == PodProgress.STUCK:
@@ -453,6 +460,16 @@ class KubernetesExecutor(BaseExecutor):
         if text and not text.endswith("\n"):
             text += "\n"
         return f"\n{header}\n{text}"
+
+    def _container_ran_now(self, name: str) -> bool:
+        assert self.core is not None
+        try:
+            return _container_ran(
+                raw_json(self.core.read_namespaced_pod, name, self.namespace, _request_timeout=(10, 30))
+            )
+        except Exception as exc:  # noqa: BLE001 - then the log is tried anyway: losing it is worse than a failed read
+            logger.warning("reading pod %s before deleting it failed: %s", name, _describe_error(exc))
+            return True
 
     def _delete_pod(self, name: str) -> list[Event]:
         assert self.core is not None

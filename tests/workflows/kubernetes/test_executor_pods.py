@@ -188,6 +188,25 @@ def test_pod_the_api_server_refuses_fails_the_try_with_its_message(make_executor
     assert running(driver.events) == {}
 
 
+def test_cancel_copies_the_log_even_before_the_executor_saw_the_container_start(
+    make_executor, node_agent, kube_api, kube_namespace
+):
+    """The watch can lag: a cancel that comes between the container's start and the executor hearing
+    of it must still keep what the container printed."""
+    executor = make_executor()
+    driver = Driver(executor)
+    executor.queue(workload(1, pod_override=script("import time; print('started', flush=True); time.sleep(60)")))
+    driver.run_until(lambda events: running(events) and "started" in _log(kube_api, kube_namespace))
+    tracked = executor._tracked[(1, 1)]
+    tracked.pod = {**tracked.pod, "status": {"phase": "Pending"}}  # the last status it saw, before the start
+
+    executor.cancel(1, 1, reason="execution_timeout exceeded")
+    outcome = driver.finish((1, 1))[(1, 1)]
+
+    assert (outcome.state, outcome.reason) == ("failed", "cancelled: execution_timeout exceeded")
+    assert "started" in driver.of((1, 1), TryLog)[0].text
+
+
 def test_cancel_copies_the_log_then_deletes_the_running_pod(make_executor, node_agent, kube_api, kube_namespace):
     executor = make_executor()
     driver = Driver(executor)
