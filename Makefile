@@ -9,7 +9,7 @@ KUBE_NAMESPACE ?= default
 WEB_PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help setup deps run web scheduler worker test lint format typecheck bench test-cluster test-cluster-stop clean run-kube lock
+.PHONY: help setup deps run web scheduler worker test lint format typecheck bench test-cluster test-cluster-stop clean run-kube lock image image-test
 
 help:
 	@echo "make run           set up (first time) and start the site, scheduler and local workers on SQLite"
@@ -20,6 +20,8 @@ help:
 	@echo "make lock          pin dependencies from pyproject.toml (requirements.lock, and requirements-prod.lock for the image)"
 	@echo "make test-cluster  build (once, cached) and start the test Kubernetes API server"
 	@echo "make run-kube      make run with the Kubernetes executor on the test cluster (and a node agent)"
+	@echo "make image         build the platform's image (IMAGE=wicn:latest, BASE_IMAGE=python:3.11-slim-bookworm)"
+	@echo "make image-test    build it on this machine FROM a Debian base made here, for the tests (wicn:test)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { echo "Python 3.11 is needed: install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -75,6 +77,14 @@ test-cluster: deps
 
 test-cluster-stop: deps
 	$(BIN)/python -m tests.support.kube.cluster stop
+
+image: deps
+	bash deploy/build-image.sh
+
+# Machines that cannot pull images: a Docker engine started here and a base made with debootstrap.
+image-test: deps
+	bash tests/support/images/docker.sh
+	IMAGE=wicn:test BASE_IMAGE="$$(bash tests/support/images/base.sh)" bash deploy/build-image.sh
 
 lock: deps
 	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11 -q
