@@ -285,7 +285,7 @@ WORKFLOWS_BASE_TEMPLATE = "base.html"
 WORKFLOWS_KUBERNETES_NAMESPACE = env.str("KUBERNETES_NAMESPACE", default="")
 WORKFLOWS_KUBERNETES_WORKER_IMAGE = env.str("WORKER_IMAGE", default="")
 WORKFLOWS_KUBERNETES_POD_TEMPLATE_FILE = env.str(
-    "POD_TEMPLATE_FILE", default=str(BASE_DIR / "deploy" / "kubernetes" / "pod-template.yaml")
+    "POD_TEMPLATE_FILE", default=str(BASE_DIR / "deploy" / "kubernetes" / "base" / "pod-template.yaml")
 )
 # Empty: the in-cluster service account.
 WORKFLOWS_KUBERNETES_CONFIG_FILE = env.str("KUBECONFIG", default="")

@@ -1,6 +1,7 @@
-"""The Kubernetes base (`deploy/kubernetes`) as kustomize renders it: every object valid for the
-newest Kubernetes versions, every container bounded and unprivileged, no secret committed, and the
-worker pod template shipped byte for byte as the executor reads it."""
+"""The Kubernetes base (`deploy/kubernetes/base`) and the production overlay as kustomize renders
+them: every object valid for the newest Kubernetes versions, every container bounded and
+unprivileged, no secret committed, and the worker pod template shipped byte for byte as the
+executor reads it."""
 
 import shutil
 import subprocess
@@ -12,17 +13,29 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-BASE = ROOT / "deploy" / "kubernetes"
+BASE = ROOT / "deploy" / "kubernetes" / "base"
+
+
+PRODUCTION = ROOT / "deploy" / "kubernetes" / "overlays" / "production"
+
+
+def render(folder: Path) -> list[dict]:
+    if not shutil.which("kubectl"):
+        pytest.skip("kubectl (with kustomize) is not installed")
+    rendered = subprocess.run(
+        ["kubectl", "kustomize", str(folder)], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    return [doc for doc in yaml.safe_load_all(rendered) if doc]
 
 
 @pytest.fixture(scope="module")
 def objects() -> list[dict]:
-    if not shutil.which("kubectl"):
-        pytest.skip("kubectl (with kustomize) is not installed")
-    rendered = subprocess.run(
-        ["kubectl", "kustomize", str(BASE)], capture_output=True, text=True, check=True, timeout=60
-    ).stdout
-    return [doc for doc in yaml.safe_load_all(rendered) if doc]
+    return render(BASE)
+
+
+@pytest.fixture(scope="module")
+def production() -> list[dict]:
+    return render(PRODUCTION)
 
 
 def _pod_specs(objects: list[dict]) -> dict[str, dict]:
@@ -43,10 +56,28 @@ def _newest_versions(count: int = 3) -> list[str]:
     return [minors[minor] for minor in sorted(minors)[-count:]]
 
 
-def test_every_object_is_valid_for_the_three_newest_kubernetes_versions(objects):
+def test_every_object_is_valid_for_the_three_newest_kubernetes_versions(objects, production):
     for version in _newest_versions():
-        for obj in objects:
+        for obj in objects + production:
             kubernetes_validate.validate(obj, version, strict=True)
+
+
+def test_production_runs_the_registry_s_image_in_its_own_namespace_behind_tls(production):
+    images = {
+        container["image"]
+        for spec in _pod_specs(production).values()
+        for container in spec.get("initContainers", []) + spec["containers"]
+    }
+    settings = next(obj for obj in production if obj["kind"] == "ConfigMap" and "settings" in obj["metadata"]["name"])
+    ingress = next(obj for obj in production if obj["kind"] == "Ingress")
+    binding = next(obj for obj in production if obj["kind"] == "RoleBinding")
+
+    assert images == {"registry.example.org/wicn:1.0.0"}
+    assert settings["data"]["WORKER_IMAGE"] == "registry.example.org/wicn:1.0.0"
+    assert {obj["metadata"].get("namespace") for obj in production if obj["kind"] != "Namespace"} == {"wicn"}
+    assert binding["subjects"][0]["namespace"] == "wicn"
+    assert ingress["spec"]["tls"] == [{"hosts": ["community.example.org"], "secretName": "wicn-tls"}]
+    assert not [obj for obj in production if obj["kind"] == "Secret"]
 
 
 def test_the_base_holds_the_platform_s_parts(objects):

@@ -54,7 +54,7 @@ def _check_template(path: Path) -> list[CheckMessage]:
             Error(
                 str(exc),
                 hint="WORKFLOWS_KUBERNETES_POD_TEMPLATE_FILE must name a readable Pod manifest with a container "
-                "named 'base' (start from deploy/kubernetes/pod-template.yaml).",
+                "named 'base' (start from deploy/kubernetes/base/pod-template.yaml).",
                 id="workflows.E101",
             )
         ]

@@ -15,7 +15,7 @@ from appconf import AppConf
 from django.conf import settings
 
 #: Where the pod template is looked for, under the project's BASE_DIR, when none is named.
-DEFAULT_POD_TEMPLATE = Path("deploy") / "kubernetes" / "pod-template.yaml"
+DEFAULT_POD_TEMPLATE = Path("deploy") / "kubernetes" / "base" / "pod-template.yaml"
 
 
 class DeletePolicy(enum.StrEnum):

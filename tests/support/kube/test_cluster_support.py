@@ -397,7 +397,7 @@ def test_pod_from_project_template_runs_manage_py_in_repository(kube_api, kube_n
 
     from .node_agent import REPO_ROOT
 
-    pod = yaml.safe_load((REPO_ROOT / "deploy" / "kubernetes" / "pod-template.yaml").read_text())
+    pod = yaml.safe_load((REPO_ROOT / "deploy" / "kubernetes" / "base" / "pod-template.yaml").read_text())
     pod["metadata"]["name"] = "template"
     base = pod["spec"]["containers"][0]
     base["command"] = ["python", "manage.py", "--version"]

@@ -13,7 +13,7 @@ from django.db import connection
 from tests.support.kube.fixtures import *  # noqa: F403
 from tests.workflows.kubernetes import dags
 
-TEMPLATE = Path(__file__).resolve().parents[3] / "deploy" / "kubernetes" / "pod-template.yaml"
+TEMPLATE = Path(__file__).resolve().parents[3] / "deploy" / "kubernetes" / "base" / "pod-template.yaml"
 
 
 def database_url() -> str:

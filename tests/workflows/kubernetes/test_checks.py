@@ -44,7 +44,7 @@ def test_unreadable_template_is_e101(kube_configured, tmp_path):
 
     assert message.id == "workflows.E101"
     assert "cannot read the pod template" in message.msg
-    assert "deploy/kubernetes/pod-template.yaml" in message.hint
+    assert "deploy/kubernetes/base/pod-template.yaml" in message.hint
 
 
 def test_template_without_base_container_is_e101(kube_configured, tmp_path):

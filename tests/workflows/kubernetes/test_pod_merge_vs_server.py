@@ -19,7 +19,7 @@ from workflows.kubernetes.pods import merge_pods, pod_patch
 
 pytestmark = [pytest.mark.kube]
 
-TEMPLATE_PATH = Path(__file__).resolve().parents[3] / "deploy" / "kubernetes" / "pod-template.yaml"
+TEMPLATE_PATH = Path(__file__).resolve().parents[3] / "deploy" / "kubernetes" / "base" / "pod-template.yaml"
 SCHEMA_VERSION = kubernetes_validate.utils.latest_version()
 SMP = "application/strategic-merge-patch+json"
 

@@ -20,7 +20,7 @@ from workflows.kubernetes.pods import (
     pod_name,
 )
 
-TEMPLATE_PATH = Path(__file__).resolve().parents[3] / "deploy" / "kubernetes" / "pod-template.yaml"
+TEMPLATE_PATH = Path(__file__).resolve().parents[3] / "deploy" / "kubernetes" / "base" / "pod-template.yaml"
 SCHEMA_VERSION = kubernetes_validate.utils.latest_version()
 IDENTITY = TryIdentity(
     dag_id="community_reminders",
