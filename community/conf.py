@@ -35,7 +35,10 @@ class AppSettings(AppConf):
             return object.__getattribute__(self, name)
         default = meta.defaults[prefixed]
         value = getattr(settings, prefixed, default)
-        if isinstance(default, bool | int | float | str) and value is not None:
+        if isinstance(default, bool) and isinstance(value, str):
+            # bool("false") is True: a flag given as text is read as the words people write for it.
+            value = value.strip().lower() in {"1", "true", "yes", "on"}
+        elif isinstance(default, bool | int | float | str) and value is not None:
             value = type(default)(value)
         clean = getattr(self, f"clean_{name.lower()}", None)
         return clean(value) if clean is not None else value

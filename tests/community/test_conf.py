@@ -123,3 +123,9 @@ def test_no_conf_module_reads_the_environment():
         if "os.environ" in path.read_text() or "getenv" in path.read_text()
     ]
     assert readers == []
+
+
+@pytest.mark.parametrize(("text", "explicit"), [("false", False), ("0", False), ("true", True), ("yes", True)])
+def test_a_flag_set_as_text_means_what_the_text_says(settings, text, explicit):
+    settings.PODCAST_EXPLICIT = text
+    assert podcasts.EXPLICIT is explicit
