@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from tests.support.services import require_postgres
+from tests.support.services import require_postgres, skip_or_fail
 from tests.workflows.support import database_url
 
 IMAGE = os.environ.get("WICN_TEST_IMAGE", "wicn:test")
@@ -30,9 +30,7 @@ def _docker_ready() -> str | None:
 def image() -> str:
     problem = _docker_ready()
     if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(problem)
-        pytest.skip(problem)
+        skip_or_fail(problem)
     return IMAGE
 
 

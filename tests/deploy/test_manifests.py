@@ -12,6 +12,8 @@ import kubernetes_validate.utils
 import pytest
 import yaml
 
+from tests.support.services import skip_or_fail
+
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "deploy" / "kubernetes" / "base"
 
@@ -21,7 +23,7 @@ PRODUCTION = ROOT / "deploy" / "kubernetes" / "overlays" / "production"
 
 def render(folder: Path) -> list[dict]:
     if not shutil.which("kubectl"):
-        pytest.skip("kubectl (with kustomize) is not installed")
+        skip_or_fail("kubectl (with kustomize) is not installed")
     rendered = subprocess.run(
         ["kubectl", "kustomize", str(folder)], capture_output=True, text=True, check=True, timeout=60
     ).stdout
