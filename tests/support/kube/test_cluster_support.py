@@ -477,6 +477,7 @@ def test_rbac_folder_holds_valid_service_account_role_and_binding():
         ("ServiceAccount", "wicn-worker"),
         ("Role", "wicn-worker"),
         ("RoleBinding", "wicn-worker"),
+        ("ServiceAccount", "wicn-task"),
     ]
 
 
